@@ -164,3 +164,32 @@ func (v *Validation) Err(op string) error {
 	}
 	return &Error{Op: op, Kind: Invalid, Msg: Msg{Key: "error.invalid"}, Fields: v.fields}
 }
+
+// HTTPStatus is the status code the HTML and JSON edges answer with for
+// the kind: the one mapping from error kinds to HTTP.
+func (k Kind) HTTPStatus() int {
+	switch k {
+	case Invalid:
+		return 422
+	case NotFound:
+		return 404
+	case Conflict:
+		return 409
+	case Forbidden:
+		return 403
+	case Unauthenticated:
+		return 401
+	case RateLimited:
+		return 429
+	}
+	return 500
+}
+
+// MessageKey returns the locale key of err's message: the error's own, or
+// the kind's default.
+func MessageKey(err error) (string, []any) {
+	if e, ok := As(err); ok && e.Msg.Key != "" {
+		return e.Msg.Key, e.Msg.Args
+	}
+	return "error." + KindOf(err).String(), nil
+}

@@ -1,0 +1,185 @@
+// Package api serves Motcua's JSON API under /api/v1, described by the
+// OpenAPI 3 document it also serves at /api/v1/openapi.json.
+//
+// Every error has one shape: {"error":{"code":…,"message":…,"fields":{…}}},
+// where code is the machine-readable kind and message is in the language
+// the client asked for (Accept-Language; Vietnamese by default).
+package api
+
+import (
+	"embed"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/motcua/motcua/internal/agency"
+	"github.com/motcua/motcua/internal/audit"
+	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/errs"
+	"github.com/motcua/motcua/internal/locale"
+)
+
+//go:embed openapi.json
+var openapiFS embed.FS
+
+// Config is what the API needs.
+type Config struct {
+	Agencies *agency.Service
+	Units    *agency.AdminUnits
+	Locale   *locale.Catalog
+	Logger   *slog.Logger
+}
+
+// Server is the JSON edge.
+type Server struct {
+	cfg     Config
+	openapi []byte
+}
+
+// New returns a Server.
+func New(cfg Config) (*Server, error) {
+	doc, err := openapiFS.ReadFile("openapi.json")
+	if err != nil {
+		return nil, err
+	}
+	var check map[string]any
+	if err := json.Unmarshal(doc, &check); err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, openapi: doc}, nil
+}
+
+// Register adds the API routes to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	mux.HandleFunc("GET /api/v1/agencies", s.listAgencies)
+	mux.HandleFunc("GET /api/v1/agencies/{code}", s.getAgency)
+	mux.HandleFunc("GET /api/v1/admin-units", s.searchAdminUnits)
+	mux.HandleFunc("GET /api/v1/admin-units/{code}", s.getAdminUnit)
+	mux.HandleFunc("GET /api/v1/me", s.me)
+	mux.HandleFunc("/api/", s.notFound)
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Write(s.openapi)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.fail(w, r, errs.E("api", errs.NotFound, "api.no_such_endpoint"))
+}
+
+// writeJSON sends v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// Error is the body of every error response.
+type Error struct {
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorBody describes what went wrong.
+type ErrorBody struct {
+	Code      string            `json:"code"`
+	Message   string            `json:"message"`
+	Fields    map[string]string `json:"fields,omitempty"`
+	RequestID string            `json:"request_id,omitempty"`
+}
+
+// fail maps err to its status and the one error shape.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	kind := errs.KindOf(err)
+	lang := s.cfg.Locale.Match(r.Header.Get("Accept-Language"))
+	if kind == errs.Internal {
+		s.cfg.Logger.Error("api request failed", "err", err, "path", r.URL.Path, "request_id", audit.MetaFrom(r.Context()).RequestID)
+	}
+	key, args := errs.MessageKey(err)
+	body := ErrorBody{Code: kind.String(), Message: s.cfg.Locale.T(lang, key, args...), RequestID: audit.MetaFrom(r.Context()).RequestID}
+	if e, ok := errs.As(err); ok && len(e.Fields) > 0 {
+		body.Fields = map[string]string{}
+		for f, m := range e.Fields {
+			body.Fields[f] = s.cfg.Locale.T(lang, m.Key, m.Args...)
+		}
+	}
+	if kind == errs.Unauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="motcua"`)
+	}
+	writeJSON(w, kind.HTTPStatus(), Error{Error: body})
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	p := authz.PrincipalFrom(r.Context())
+	if !p.Authenticated() {
+		s.fail(w, r, errs.E("api.me", errs.Unauthenticated, "error.unauthenticated"))
+		return
+	}
+	out := Me{Kind: principalKind(p), Name: p.Name}
+	switch p.Kind {
+	case authz.Citizen:
+		out.NationalID = p.NationalID
+	default:
+		out.Username = p.Username
+		out.Agency = &AgencyRef{Code: p.AgencyCode, NameVI: p.AgencyName}
+		out.Roles = []Role{}
+		for _, g := range p.Grants {
+			out.Roles = append(out.Roles, Role{Role: string(g.Role), AgencyCode: g.AgencyCode, Subtree: g.Subtree})
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func principalKind(p *authz.Principal) string {
+	switch p.Kind {
+	case authz.Citizen:
+		return "citizen"
+	case authz.System:
+		return "system"
+	}
+	return "official"
+}
+
+// Me describes the caller.
+type Me struct {
+	Kind       string     `json:"kind"`
+	Name       string     `json:"name"`
+	Username   string     `json:"username,omitempty"`
+	NationalID string     `json:"national_id,omitempty"`
+	Agency     *AgencyRef `json:"agency,omitempty"`
+	Roles      []Role     `json:"roles,omitempty"`
+}
+
+// AgencyRef names an agency.
+type AgencyRef struct {
+	Code   string `json:"code"`
+	NameVI string `json:"name_vi"`
+}
+
+// Role is a role held at an agency.
+type Role struct {
+	Role       string `json:"role"`
+	AgencyCode string `json:"agency_code"`
+	Subtree    bool   `json:"subtree"`
+}
+
+// limitParam reads a page size between 1 and max, def when absent.
+func limitParam(r *http.Request, def, max int) (int, error) {
+	v := strings.TrimSpace(r.URL.Query().Get("limit"))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		var val errs.Validation
+		val.Add("limit", "api.limit", max)
+		return 0, val.Err("api")
+	}
+	return n, nil
+}

@@ -1,0 +1,211 @@
+// Package app is Motcua's composition root: it reads the configuration,
+// opens the store, wires the domain services to the HTML and JSON edges,
+// and runs the commands of the motcua binary.
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/motcua/motcua/internal/agency"
+	"github.com/motcua/motcua/internal/audit"
+	"github.com/motcua/motcua/internal/calendar"
+	"github.com/motcua/motcua/internal/db"
+	"github.com/motcua/motcua/internal/identity"
+)
+
+// Env is the process's surroundings, passed in so tests can run commands
+// with their own input, output and environment.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// Ready, if set, receives the server's listening address once it serves.
+	Ready func(addr string)
+	// Now is the clock (time.Now if nil).
+	Now func() time.Time
+}
+
+const usage = `motcua — open-source digital-government platform
+
+Usage:
+  motcua serve   [flags]   migrate the database, then serve the portal, back office and API
+  motcua migrate [flags]   apply database migrations and exit
+  motcua user add --username U --name "Full Name" --agency CODE --role ROLE[@CODE] … [--password-file F]
+  motcua token create (--user U | --system NAME --agency CODE --role ROLE …) [--name N] [--ttl 720h]
+  motcua audit verify      check the audit log's hash chain
+
+Run "motcua COMMAND --help" for the flags of a command. Every flag can also
+be set with a MOTCUA_* environment variable (see "motcua serve --help").
+`
+
+// Main runs the command in args and returns the process exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(env.Stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], env)
+	case "migrate":
+		err = migrateCmd(ctx, args[1:], env)
+	case "user":
+		err = userCmd(ctx, args[1:], env)
+	case "token":
+		err = tokenCmd(ctx, args[1:], env)
+	case "audit":
+		err = auditCmd(ctx, args[1:], env)
+	default:
+		fmt.Fprintf(env.Stderr, "motcua: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(env.Stderr, "motcua %s: %s\n", args[0], ue.msg)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "motcua %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// parse reads a command's flags into a Config.
+func parse(cmd string, args []string, env Env, extra func(fs *flag.FlagSet)) (*Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet("motcua "+cmd, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	var c Config
+	if err := bindOptions(fs, cmd, &c, env.Getenv); err != nil {
+		return nil, nil, err
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, err
+	}
+	if err := c.finish(); err != nil {
+		return nil, nil, err
+	}
+	return &c, fs, nil
+}
+
+func newLogger(c *Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// core is the store and the domain services every command needs.
+type core struct {
+	cfg      *Config
+	log      *slog.Logger
+	db       *db.DB
+	audit    *audit.Log
+	units    *agency.AdminUnits
+	agencies *agency.Service
+	calendar *calendar.Service
+	identity *identity.Service
+	now      func() time.Time
+}
+
+// open checks the data directory, opens and migrates the database, and
+// builds the services. Every failure names the setting to fix.
+func open(ctx context.Context, c *Config, env Env, log *slog.Logger) (*core, error) {
+	if strings.HasPrefix(c.DB, "sqlite:") {
+		if err := checkWritable(c.Data); err != nil {
+			return nil, fmt.Errorf("--data (MOTCUA_DATA) %s is not a writable directory: %w", c.Data, err)
+		}
+	}
+	d, err := db.Open(ctx, c.DB, db.Options{})
+	if err != nil {
+		if errors.Is(err, db.ErrUnknownScheme) {
+			return nil, fmt.Errorf("--db (MOTCUA_DB): %w", err)
+		}
+		return nil, fmt.Errorf("--db (MOTCUA_DB): %w", err)
+	}
+	applied, err := d.Migrate(ctx)
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("migrate %s: %w", d, err)
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "db", d.String(), "applied", applied)
+	}
+	k := &core{cfg: c, log: log, db: d, audit: audit.New(env.Now), now: env.Now}
+	k.agencies = agency.NewService(d, k.audit, env.Now)
+	k.calendar = calendar.NewService(d, k.audit, k.agencies, nil, env.Now)
+	k.identity = identity.NewService(d, k.audit, k.agencies, identity.Config{Now: env.Now})
+	if k.units, err = agency.LoadAdminUnits(); err != nil {
+		d.Close()
+		return nil, err
+	}
+	if n, err := k.agencies.LoadAdminUnitsIntoDB(ctx, k.units); err != nil {
+		d.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("administrative units loaded", "units", n)
+	}
+	shipped, err := calendar.Load()
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if n, err := k.calendar.SeedShipped(ctx, shipped); err != nil {
+		d.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("holidays loaded", "days", n)
+	}
+	return k, nil
+}
+
+func (k *core) close() error { return k.db.Close() }
+
+// checkWritable makes sure dir exists and a file can be created in it.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(filepath.Clean(name))
+}

@@ -1,0 +1,224 @@
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/motcua/motcua/internal/api"
+	"github.com/motcua/motcua/internal/demo"
+	"github.com/motcua/motcua/internal/devidp"
+	"github.com/motcua/motcua/internal/identity"
+	"github.com/motcua/motcua/internal/locale"
+	"github.com/motcua/motcua/internal/metrics"
+	"github.com/motcua/motcua/internal/web"
+)
+
+func serve(ctx context.Context, args []string, env Env) error {
+	c, _, err := parse("serve", args, env, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(c, env.Stderr)
+	k, err := open(ctx, c, env, log)
+	if err != nil {
+		return err
+	}
+	defer k.close()
+
+	if c.Demo {
+		loaded, err := demo.Load(ctx, k.agencies, k.identity)
+		if err != nil {
+			return fmt.Errorf("load demo data: %w", err)
+		}
+		if loaded {
+			log.Info("demo data loaded")
+		}
+	}
+	h, err := k.handler(ctx, env)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr (MOTCUA_ADDR) %s: %w", c.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	go k.housekeeping(bg)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving", "addr", ln.Addr().String(), "url", c.BaseURL, "db", k.db.String(), "demo", c.Demo)
+	if c.DevIdP {
+		log.Warn("the DEVELOPMENT identity provider is enabled at /dev-idp: never use this in production")
+	}
+	if env.Ready != nil {
+		env.Ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", c.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("in-flight requests did not finish in time", "err", err)
+		srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	stopBG()
+	log.Info("stopped")
+	return nil
+}
+
+// housekeeping removes expired sessions and sign-in flows now and then.
+// Any server copy may do it; the deletes are idempotent.
+func (k *core) housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if err := k.identity.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			k.log.Warn("purge expired sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// handler assembles the HTTP surface: the HTML edge, the JSON API, the
+// development identity provider if enabled, health, readiness and metrics,
+// behind the middleware every request goes through.
+func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
+	c := k.cfg
+	cat, err := locale.Load(k.calendar.Location())
+	if err != nil {
+		return nil, err
+	}
+	m := metrics.New()
+	m.DBStats("write", func() (s sql.DBStats) { s, _ = k.db.Stats(); return })
+	if k.db.Dialect().String() == "sqlite" {
+		m.DBStats("read", func() (s sql.DBStats) { _, s = k.db.Stats(); return })
+	}
+	mux := http.NewServeMux()
+
+	var citizenLogin *identity.CitizenLogin
+	switch {
+	case c.OIDCIssuer != "":
+		citizenLogin = k.identity.NewCitizenLogin(identity.OIDCConfig{Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID,
+			ClientSecret: c.OIDCSecret, RedirectURL: c.BaseURL + "/auth/callback", NationalIDClaim: c.OIDCIDClaim})
+	case c.DevIdP:
+		idp, secret, err := k.devIdP(ctx, c.BaseURL+"/dev-idp")
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/dev-idp/", idp)
+		// The server talks to its own development provider in process, so
+		// that sign-in works whatever the public URL and network look like.
+		citizenLogin = k.identity.NewCitizenLogin(identity.OIDCConfig{Issuer: c.BaseURL + "/dev-idp", ClientID: devClientID,
+			ClientSecret: secret, RedirectURL: c.BaseURL + "/auth/callback",
+			HTTPClient: &http.Client{Transport: inProcess{idp}, Timeout: 10 * time.Second}})
+	}
+
+	var demoAccounts []web.DemoAccount
+	if c.Demo {
+		for _, a := range demo.Accounts {
+			demoAccounts = append(demoAccounts, web.DemoAccount{Username: a.Username, Password: demo.Password, Role: string(a.Roles[0]), Agency: a.Agency})
+		}
+	}
+	ws, err := web.New(web.Config{Agencies: k.agencies, Units: k.units, Calendar: k.calendar, Identity: k.identity,
+		CitizenLogin: citizenLogin, Audit: k.audit, DB: k.db, Locale: cat, Logger: k.log,
+		SecureCookies: c.secureCookies(), Demo: c.Demo, DemoAccounts: demoAccounts, DevIdP: c.DevIdP})
+	if err != nil {
+		return nil, err
+	}
+	ws.Register(mux)
+	mux.HandleFunc("/", ws.NotFound)
+	as, err := api.New(api.Config{Agencies: k.agencies, Units: k.units, Locale: cat, Logger: k.log})
+	if err != nil {
+		return nil, err
+	}
+	as.Register(mux)
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		rctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := k.db.Ping(rctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "database unreachable")
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", m.Handler())
+
+	var h http.Handler = mux
+	h = web.Authenticate(k.identity, c.secureCookies(), h)
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = web.SecurityHeaders(h)
+	h = web.RequestContext(c.TrustProxy, h)
+	h = web.Observe(k.log, m, h)
+	return h, nil
+}
+
+const devClientID = "motcua-portal"
+
+// devIdP builds the development provider with keys kept in the database.
+func (k *core) devIdP(ctx context.Context, issuer string) (http.Handler, string, error) {
+	key, err := k.identity.SigningKey(ctx, "devidp.signing-key")
+	if err != nil {
+		return nil, "", err
+	}
+	codeSecret, err := k.identity.Secret(ctx, "devidp.code-secret", 32)
+	if err != nil {
+		return nil, "", err
+	}
+	clientSecret, err := k.identity.Secret(ctx, "devidp.client-secret", 24)
+	if err != nil {
+		return nil, "", err
+	}
+	secret := fmt.Sprintf("%x", clientSecret)
+	p, err := devidp.New(devidp.Config{Issuer: issuer, Key: key, CodeSecret: codeSecret, Now: k.now,
+		Clients: []devidp.Client{{ID: devClientID, Secret: secret, RedirectURIs: []string{k.cfg.BaseURL + "/auth/callback"}}}})
+	if err != nil {
+		return nil, "", fmt.Errorf("development identity provider: %w", err)
+	}
+	return p.Handler(), secret, nil
+}
+
+// inProcess is an http.RoundTripper that answers from a handler in this
+// process, for the server's own calls to its development provider.
+type inProcess struct{ h http.Handler }
+
+func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
+}

@@ -1,0 +1,108 @@
+// Package web serves Motcua's HTML: the public portal, the citizens' and
+// officials' sign-in pages, the back office and its administration pages.
+//
+// Pages are server-rendered with html/template, parsed and checked at
+// start-up, and work without JavaScript. Every string comes from the
+// locale catalogue. Handlers only parse input, call one service method and
+// render: rules live in the domain packages.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/motcua/motcua/internal/agency"
+	"github.com/motcua/motcua/internal/audit"
+	"github.com/motcua/motcua/internal/calendar"
+	"github.com/motcua/motcua/internal/db"
+	"github.com/motcua/motcua/internal/identity"
+	"github.com/motcua/motcua/internal/locale"
+)
+
+// DemoAccount is a demo official shown on the sign-in page in demo mode.
+type DemoAccount struct {
+	Username, Password, Role, Agency string
+}
+
+// Config is what the web edge needs.
+type Config struct {
+	Agencies     *agency.Service
+	Units        *agency.AdminUnits
+	Calendar     *calendar.Service
+	Identity     *identity.Service
+	CitizenLogin *identity.CitizenLogin // nil when citizen sign-in is not configured
+	Audit        *audit.Log
+	DB           *db.DB
+	Locale       *locale.Catalog
+	Logger       *slog.Logger
+
+	// SecureCookies marks cookies Secure (and names the session cookie
+	// with the __Host- prefix): on whenever the public URL is https.
+	SecureCookies bool
+	Demo          bool
+	DemoAccounts  []DemoAccount
+	DevIdP        bool // the development identity provider is on: say so
+}
+
+// Server is the HTML edge.
+type Server struct {
+	cfg   Config
+	pages *pages
+}
+
+// New parses the templates (failing on any error, so a broken template
+// stops the start rather than a user's request) and returns the Server.
+func New(cfg Config) (*Server, error) {
+	p, err := parsePages(cfg.Locale)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, pages: p}, nil
+}
+
+// Register adds the HTML routes to mux. Every route is in this one table.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.Handle("GET /static/", staticHandler())
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("POST /lang", s.setLang)
+
+	// Sign-in and out.
+	mux.HandleFunc("GET /login", s.citizenLoginPage)
+	mux.HandleFunc("POST /login/citizen", s.citizenLoginStart)
+	mux.HandleFunc("GET /auth/callback", s.citizenLoginCallback)
+	mux.HandleFunc("GET /office/login", s.officialLoginPage)
+	mux.HandleFunc("POST /office/login", s.officialLogin)
+	mux.HandleFunc("POST /logout", s.logout)
+	mux.HandleFunc("POST /logout/everywhere", s.logoutEverywhere)
+
+	// Citizens.
+	mux.HandleFunc("GET /me", s.citizenHome)
+
+	// Back office.
+	mux.HandleFunc("GET /office", s.officeHome)
+	mux.HandleFunc("GET /office/agencies", s.agencyList)
+	mux.HandleFunc("GET /office/agencies/new", s.agencyNew)
+	mux.HandleFunc("POST /office/agencies", s.agencyCreate)
+	mux.HandleFunc("GET /office/agencies/{code}", s.agencyEdit)
+	mux.HandleFunc("POST /office/agencies/{code}", s.agencyUpdate)
+	mux.HandleFunc("GET /office/accounts", s.accountList)
+	mux.HandleFunc("GET /office/accounts/new", s.accountNew)
+	mux.HandleFunc("POST /office/accounts", s.accountCreate)
+	mux.HandleFunc("GET /office/accounts/{id}", s.accountEdit)
+	mux.HandleFunc("POST /office/accounts/{id}", s.accountUpdate)
+	mux.HandleFunc("GET /office/calendar", s.calendarPage)
+	mux.HandleFunc("POST /office/calendar", s.calendarAdd)
+	mux.HandleFunc("POST /office/calendar/{id}/delete", s.calendarDelete)
+	mux.HandleFunc("GET /office/audit", s.auditPage)
+}
+
+// NotFound renders the 404 page; the composition root routes unmatched
+// non-API paths here.
+func (s *Server) NotFound(w http.ResponseWriter, r *http.Request) {
+	s.renderStatus(w, r, http.StatusNotFound, "error", s.page(r, "error.not_found.title").with("Message", s.tr(r, "error.not_found")))
+}
+
+func (s *Server) log(ctx context.Context) *slog.Logger {
+	return s.cfg.Logger.With("request_id", audit.MetaFrom(ctx).RequestID)
+}
