@@ -126,11 +126,8 @@ func (c *Config) finish() error {
 	if c.DB == "" {
 		c.DB = "sqlite:" + filepath.Join(c.Data, "motcua.db")
 	}
-	if c.BaseURL == "" {
-		c.BaseURL = "http://" + c.Addr
-	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	if !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		return fmt.Errorf("--base-url (MOTCUA_BASE_URL) %q: must start with http:// or https://", c.BaseURL)
 	}
 	if c.Demo {

@@ -41,13 +41,19 @@ func serve(ctx context.Context, args []string, env Env) error {
 			log.Info("demo data loaded")
 		}
 	}
-	h, err := k.handler(ctx, env)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return fmt.Errorf("--addr (MOTCUA_ADDR) %s: %w", c.Addr, err)
+	}
+	defer ln.Close()
+	if c.BaseURL == "" {
+		// Without a public URL the server is its own: the address it really
+		// listens on, which matters when --addr asks for a free port.
+		c.BaseURL = "http://" + ln.Addr().String()
+	}
+	h, err := k.handler(ctx, env)
+	if err != nil {
+		return err
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -155,7 +161,6 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 		return nil, err
 	}
 	ws.Register(mux)
-	mux.HandleFunc("/", ws.NotFound)
 	as, err := api.New(api.Config{Agencies: k.agencies, Units: k.units, Locale: cat, Logger: k.log})
 	if err != nil {
 		return nil, err
@@ -179,7 +184,7 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 	})
 	mux.Handle("GET /metrics", m.Handler())
 
-	var h http.Handler = mux
+	var h http.Handler = web.RecordRoute(ws.WithNotFound(mux))
 	h = web.Authenticate(k.identity, c.secureCookies(), h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = web.SecurityHeaders(h)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
@@ -44,6 +45,8 @@ func Observe(log *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handl
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		route := new(string)
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, route))
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
@@ -55,15 +58,29 @@ func Observe(log *slog.Logger, m *metrics.Metrics, next http.Handler) http.Handl
 				}
 			}
 			d := time.Since(start)
-			m.Observe(r.Pattern, r.Method, sw.code, d)
+			m.Observe(*route, r.Method, sw.code, d)
 			level := slog.LevelInfo
 			if sw.code >= 500 {
 				level = slog.LevelError
 			}
-			log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
+			log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "route", *route,
 				"status", sw.code, "duration_ms", float64(d.Microseconds())/1000, "request_id", audit.MetaFrom(r.Context()).RequestID)
 		}()
 		next.ServeHTTP(sw, r)
+	})
+}
+
+type routeKey struct{}
+
+// RecordRoute reports the ServeMux pattern that handled the request to
+// Observe. It wraps the mux directly: the mux sets Pattern on the request
+// it is given, and every middleware in between works on a copy.
+func RecordRoute(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mux.ServeHTTP(w, r)
+		if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+			*p = r.Pattern
+		}
 	})
 }
 

@@ -97,10 +97,48 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /office/audit", s.auditPage)
 }
 
-// NotFound renders the 404 page; the composition root routes unmatched
-// non-API paths here.
+// NotFound renders the 404 page in the user's language.
 func (s *Server) NotFound(w http.ResponseWriter, r *http.Request) {
 	s.renderStatus(w, r, http.StatusNotFound, "error", s.page(r, "error.not_found.title").with("Message", s.tr(r, "error.not_found")))
+}
+
+// WithNotFound serves mux, replacing the mux's plain-text 404 for a path no
+// pattern matches with the 404 page. A catch-all "/" pattern would do the
+// same but would also turn "wrong method" (405) into 404.
+func (s *Server) WithNotFound(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			iw := &interceptNotFound{ResponseWriter: w}
+			mux.ServeHTTP(iw, r)
+			if iw.notFound {
+				s.NotFound(w, r)
+			}
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// interceptNotFound swallows a 404 written by the mux so that the page can
+// be written instead; any other status passes through.
+type interceptNotFound struct {
+	http.ResponseWriter
+	notFound bool
+}
+
+func (w *interceptNotFound) WriteHeader(code int) {
+	if code == http.StatusNotFound {
+		w.notFound = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *interceptNotFound) Write(b []byte) (int, error) {
+	if w.notFound {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 func (s *Server) log(ctx context.Context) *slog.Logger {
