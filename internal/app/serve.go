@@ -151,7 +151,11 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 	var demoAccounts []web.DemoAccount
 	if c.Demo {
 		for _, a := range demo.Accounts {
-			demoAccounts = append(demoAccounts, web.DemoAccount{Username: a.Username, Password: demo.Password, Role: string(a.Roles[0]), Agency: a.Agency})
+			name := a.Agency
+			if ag, err := k.agencies.ByCode(ctx, a.Agency); err == nil {
+				name = ag.NameVI
+			}
+			demoAccounts = append(demoAccounts, web.DemoAccount{Username: a.Username, Password: demo.Password, Role: string(a.Roles[0]), Agency: name})
 		}
 	}
 	ws, err := web.New(web.Config{Agencies: k.agencies, Units: k.units, Calendar: k.calendar, Identity: k.identity,

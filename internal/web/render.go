@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/calendar"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/locale"
 )
@@ -137,6 +138,11 @@ func (p *Page) CivilDate(s string) string {
 		return t.Format("2 Jan 2006")
 	}
 	return t.Format("02/01/2006")
+}
+
+// Day formats a calendar date with its weekday: "Thứ Năm, 30/04/2026".
+func (p *Page) Day(d calendar.Date) string {
+	return p.T(fmt.Sprintf("weekday.%d", int(d.Weekday()))) + ", " + p.CivilDate(d.String())
 }
 
 // Can reports whether the signed-in principal may do an action somewhere:
