@@ -252,3 +252,25 @@ func (l *Log) ForSubject(ctx context.Context, q db.Querier, nationalID string, l
 	}
 	return out, rows.Err()
 }
+
+// Recent lists the newest records, newest first.
+func (l *Log) Recent(ctx context.Context, q db.Querier, limit int) ([]Record, error) {
+	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor_kind, actor_id, actor_name, action, object_type, object_id,
+		subject_national_id, personal_read, summary, request_id, ip FROM audit_log ORDER BY seq DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit: recent: %w", err)
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		var r Record
+		var at db.Time
+		if err := rows.Scan(&r.Seq, &at, &r.ActorKind, &r.ActorID, &r.ActorName, &r.Action, &r.ObjectType, &r.ObjectID,
+			&r.SubjectNationalID, &r.PersonalRead, &r.Summary, &r.RequestID, &r.IP); err != nil {
+			return nil, err
+		}
+		r.At = at.Time
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -8,6 +8,7 @@
 package authz
 
 import (
+	"context"
 	"slices"
 	"strings"
 
@@ -180,4 +181,20 @@ func Authorize(op string, p *Principal, a Action, o Object) error {
 		return errs.E(op, errs.Unauthenticated, "error.unauthenticated")
 	}
 	return errs.E(op, errs.Forbidden, "error.forbidden")
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a context carrying p, set once per request by the
+// edge after authentication.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the request's principal, anonymous if none.
+func PrincipalFrom(ctx context.Context) *Principal {
+	if p, ok := ctx.Value(principalKey{}).(*Principal); ok && p != nil {
+		return p
+	}
+	return AnonymousPrincipal
 }

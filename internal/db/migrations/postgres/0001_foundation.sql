@@ -34,14 +34,14 @@ CREATE TABLE admin_units (
 );
 CREATE INDEX admin_units_province ON admin_units (province_code);
 
--- Pre-July-2025 units and the unit(s) they became.
+-- Pre-July-2025 units and the unit(s) they became. Old province (2 digits),
+-- district (3) and commune (5) codes are unique nationally.
 CREATE TABLE admin_unit_history (
     old_code TEXT NOT NULL,
     old_name TEXT NOT NULL,
-    old_province_code TEXT NOT NULL,
-    new_code TEXT NOT NULL,
+    new_code TEXT NOT NULL REFERENCES admin_units (code),
     partial BOOLEAN NOT NULL,
-    PRIMARY KEY (old_code, old_province_code, new_code)
+    PRIMARY KEY (old_code, new_code)
 );
 
 CREATE TABLE agencies (
