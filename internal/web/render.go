@@ -183,12 +183,14 @@ func (s *Server) tr(r *http.Request, key string, args ...any) string {
 	return s.cfg.Locale.T(s.lang(r), key, args...)
 }
 
-// lang is the language cookie if set, else the browser's preference.
+// lang is the language the user chose with the switch, else Vietnamese:
+// the portal speaks Vietnamese first whatever the browser's settings, and
+// English only to those who ask for it.
 func (s *Server) lang(r *http.Request) locale.Lang {
 	if c, err := r.Cookie("lang"); err == nil {
 		return locale.Parse(c.Value)
 	}
-	return s.cfg.Locale.Match(r.Header.Get("Accept-Language"))
+	return locale.VI
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *Page) {
