@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/errs"
@@ -50,6 +51,12 @@ func (s *Server) searchAdminUnits(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	if p := strings.TrimSpace(q.Get("province")); p != "" && !isProvinceCode(p) {
+		var v errs.Validation
+		v.Add("province", "api.province_code")
+		s.fail(w, r, v.Err("api.searchAdminUnits"))
+		return
+	}
 	var units []agency.AdminUnit
 	switch {
 	case q.Get("old") != "":
@@ -60,8 +67,8 @@ func (s *Server) searchAdminUnits(w http.ResponseWriter, r *http.Request) {
 		units = s.cfg.Units.Communes(strings.TrimSpace(q.Get("province")))
 	default:
 		query := q.Get("q")
-		if len(query) > 200 {
-			query = query[:200]
+		if utf8.RuneCountInString(query) > maxQuery {
+			query = string([]rune(query)[:maxQuery])
 		}
 		prov := strings.TrimSpace(q.Get("province"))
 		for _, u := range s.cfg.Units.Search(query, 0) {
@@ -78,6 +85,14 @@ func (s *Server) searchAdminUnits(w http.ResponseWriter, r *http.Request) {
 		out.Items = append(out.Items, toUnit(u))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// maxQuery is the longest search text read, in characters (the OpenAPI
+// document's maxLength); longer input is cut, not refused.
+const maxQuery = 200
+
+func isProvinceCode(s string) bool {
+	return len(s) == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9'
 }
 
 func (s *Server) getAdminUnit(w http.ResponseWriter, r *http.Request) {

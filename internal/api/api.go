@@ -59,7 +59,6 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/admin-units", s.searchAdminUnits)
 	mux.HandleFunc("GET /api/v1/admin-units/{code}", s.getAdminUnit)
 	mux.HandleFunc("GET /api/v1/me", s.me)
-	mux.HandleFunc("/api/", s.notFound)
 }
 
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +67,8 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	w.Write(s.openapi)
 }
 
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+// NotFound answers a path no API route matches, in the error shape.
+func (s *Server) NotFound(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, r, errs.E("api", errs.NotFound, "api.no_such_endpoint"))
 }
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/motcua/motcua/internal/api"
@@ -188,7 +189,13 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 	})
 	mux.Handle("GET /metrics", m.Handler())
 
-	var h http.Handler = web.RecordRoute(ws.WithNotFound(mux))
+	var h http.Handler = web.RecordRoute(web.WithNotFound(mux, func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			as.NotFound(w, r)
+			return
+		}
+		ws.NotFound(w, r)
+	}))
 	h = web.Authenticate(k.identity, c.secureCookies(), h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = web.SecurityHeaders(h)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/identity"
 	"github.com/motcua/motcua/internal/metrics"
 )
@@ -160,10 +161,16 @@ func Authenticate(ids *identity.Service, secure bool, next http.Handler) http.Ha
 			}
 		} else if c, err := r.Cookie(sessionCookie(secure)); err == nil && c.Value != "" {
 			sp, err := ids.SessionPrincipal(ctx, c.Value)
-			if err == nil {
+			switch {
+			case err == nil:
 				p = sp
-			} else {
+			case errs.KindOf(err) == errs.Unauthenticated:
 				clearCookie(w, sessionCookie(secure), secure)
+			default:
+				// The store is failing: the request goes on anonymous (so it
+				// can reach nothing private) but the cookie is kept, or a
+				// database blip would sign everybody out.
+				slog.Default().Warn("session lookup failed", "err", err)
 			}
 		}
 		next.ServeHTTP(w, r.WithContext(authz.WithPrincipal(ctx, p)))

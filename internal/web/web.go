@@ -103,15 +103,16 @@ func (s *Server) NotFound(w http.ResponseWriter, r *http.Request) {
 }
 
 // WithNotFound serves mux, replacing the mux's plain-text 404 for a path no
-// pattern matches with the 404 page. A catch-all "/" pattern would do the
-// same but would also turn "wrong method" (405) into 404.
-func (s *Server) WithNotFound(mux *http.ServeMux) http.Handler {
+// pattern matches with notFound's answer (the 404 page, or the API's JSON).
+// A catch-all pattern would do the same but would also turn "wrong method"
+// (405) into 404.
+func WithNotFound(mux *http.ServeMux, notFound http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern == "" {
 			iw := &interceptNotFound{ResponseWriter: w}
 			mux.ServeHTTP(iw, r)
 			if iw.notFound {
-				s.NotFound(w, r)
+				notFound(w, r)
 			}
 			return
 		}

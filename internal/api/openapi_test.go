@@ -1,0 +1,1402 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"maps"
+	"math"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/motcua/motcua/internal/agency"
+	"github.com/motcua/motcua/internal/api"
+	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/db"
+	"github.com/motcua/motcua/internal/db/dbtest"
+	"github.com/motcua/motcua/internal/errs"
+)
+
+// This file checks the OpenAPI document the package serves against the
+// handlers: first the document itself, then real responses against it.
+//
+// The schemas are checked by a validator for the subset of OpenAPI 3.0
+// Schema Objects the document uses. It refuses every keyword it does not
+// implement, so that a document that grows a oneOf or a format fails here
+// instead of being waved through.
+
+// ---------------------------------------------------------------------------
+// The validator.
+
+// schemaKeywords are the keywords the validator implements.
+var schemaKeywords = map[string]bool{
+	"$ref": true, "type": true, "nullable": true, "required": true, "properties": true,
+	"additionalProperties": true, "items": true, "enum": true, "pattern": true,
+	"minimum": true, "maximum": true, "maxLength": true, "allOf": true,
+}
+
+// annotationKeywords do not constrain values.
+var annotationKeywords = map[string]bool{"description": true, "example": true, "default": true, "title": true}
+
+var schemaTypes = map[string]bool{"object": true, "array": true, "string": true, "integer": true, "number": true, "boolean": true}
+
+// validator validates JSON values, decoded with json.Decoder.UseNumber,
+// against schemas of doc.
+//
+// With strict set, an object whose schema lists properties and says
+// nothing about additionalProperties may have no other properties: a
+// response field the document does not describe is a mismatch too. The
+// properties of allOf branches count for each other, so that strictness
+// works with composition.
+type validator struct {
+	doc    map[string]any
+	strict bool
+}
+
+// Validate returns every problem of value against schema, each prefixed
+// with the JSON path where it was found; nil when value is valid.
+func (v *validator) Validate(schema, value any) []string {
+	var out []string
+	v.check(schema, value, "$", nil, &out, 0)
+	return out
+}
+
+func (v *validator) check(s, val any, at string, siblings map[string]bool, out *[]string, depth int) {
+	fail := func(format string, args ...any) { *out = append(*out, at+": "+fmt.Sprintf(format, args...)) }
+	if depth > 50 {
+		fail("schema nesting too deep ($ref cycle?)")
+		return
+	}
+	m, ok := s.(map[string]any)
+	if !ok {
+		fail("schema is %T, not an object", s)
+		return
+	}
+	for k := range m {
+		if !schemaKeywords[k] && !annotationKeywords[k] {
+			fail("unsupported schema keyword %q", k)
+		}
+	}
+	if ref, ok := m["$ref"]; ok {
+		// In OpenAPI 3.0 the siblings of $ref are ignored.
+		target, err := v.resolve(ref)
+		if err != nil {
+			fail("%v", err)
+			return
+		}
+		v.check(target, val, at, siblings, out, depth+1)
+		return
+	}
+	typ, hasType := m["type"].(string)
+	if _, present := m["type"]; present && (!hasType || !schemaTypes[typ]) {
+		fail("bad type %v in schema", m["type"])
+		return
+	}
+	if val == nil {
+		if m["nullable"] == true {
+			return
+		}
+		if hasType {
+			fail("null where %s expected", typ)
+			return
+		}
+	} else if hasType && !isType(val, typ) {
+		fail("%s where %s expected", jsonType(val), typ)
+		return
+	}
+	if enum, ok := m["enum"]; ok {
+		list, ok := enum.([]any)
+		if !ok {
+			fail("enum is %T, not an array", enum)
+		} else if !slices.ContainsFunc(list, func(e any) bool { return jsonEqual(e, val) }) {
+			fail("%s is not one of %s", compact(val), compact(list))
+		}
+	}
+	switch x := val.(type) {
+	case string:
+		if p, ok := m["pattern"]; ok {
+			ps, _ := p.(string)
+			re, err := regexp.Compile(ps)
+			switch {
+			case err != nil:
+				fail("bad pattern %v: %v", p, err)
+			case !re.MatchString(x):
+				fail("%q does not match %s", x, ps)
+			}
+		}
+		if ml, ok := m["maxLength"]; ok {
+			n, ok := number(ml)
+			switch {
+			case !ok:
+				fail("bad maxLength %v", ml)
+			case float64(utf8.RuneCountInString(x)) > n:
+				fail("%d characters, more than maxLength %v", utf8.RuneCountInString(x), ml)
+			}
+		}
+	case json.Number:
+		f, _ := number(x)
+		if lim, ok := m["minimum"]; ok {
+			if n, ok := number(lim); !ok {
+				fail("bad minimum %v", lim)
+			} else if f < n {
+				fail("%s is less than minimum %v", x, lim)
+			}
+		}
+		if lim, ok := m["maximum"]; ok {
+			if n, ok := number(lim); !ok {
+				fail("bad maximum %v", lim)
+			} else if f > n {
+				fail("%s is greater than maximum %v", x, lim)
+			}
+		}
+	case map[string]any:
+		v.checkObject(m, x, at, siblings, out, depth, fail)
+	case []any:
+		if items, ok := m["items"]; ok {
+			for i, e := range x {
+				v.check(items, e, fmt.Sprintf("%s[%d]", at, i), nil, out, depth+1)
+			}
+		}
+	}
+	if all, ok := m["allOf"]; ok {
+		branches, ok := all.([]any)
+		if !ok || len(branches) == 0 {
+			fail("allOf must be a non-empty array")
+			return
+		}
+		known := map[string]bool{}
+		for k := range siblings {
+			known[k] = true
+		}
+		v.propertyNames(m, known, depth)
+		for _, b := range branches {
+			v.check(b, val, at, known, out, depth+1)
+		}
+	}
+}
+
+func (v *validator) checkObject(m, obj map[string]any, at string, siblings map[string]bool, out *[]string, depth int, fail func(string, ...any)) {
+	if req, ok := m["required"]; ok {
+		names, ok := req.([]any)
+		if !ok {
+			fail("required is %T, not an array", req)
+		}
+		for _, n := range names {
+			name, _ := n.(string)
+			if _, ok := obj[name]; !ok {
+				fail("missing required property %q", name)
+			}
+		}
+	}
+	props, _ := m["properties"].(map[string]any)
+	if p, ok := m["properties"]; ok && props == nil {
+		fail("properties is %T, not an object", p)
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	addl, hasAddl := m["additionalProperties"]
+	for _, k := range keys {
+		if ps, ok := props[k]; ok {
+			v.check(ps, obj[k], at+"."+k, nil, out, depth+1)
+			continue
+		}
+		switch a := addl.(type) {
+		case nil:
+			if !hasAddl && v.strict && props != nil && !siblings[k] {
+				fail("property %q is not in the document", k)
+			}
+		case bool:
+			if !a {
+				fail("additional property %q not allowed", k)
+			}
+		case map[string]any:
+			v.check(a, obj[k], at+"."+k, nil, out, depth+1)
+		default:
+			fail("additionalProperties is %T", addl)
+		}
+	}
+}
+
+// propertyNames adds the names of the properties that schema s and its
+// allOf branches declare.
+func (v *validator) propertyNames(s any, into map[string]bool, depth int) {
+	m, ok := s.(map[string]any)
+	if !ok || depth > 50 {
+		return
+	}
+	if ref, ok := m["$ref"]; ok {
+		if t, err := v.resolve(ref); err == nil {
+			v.propertyNames(t, into, depth+1)
+		}
+		return
+	}
+	if props, ok := m["properties"].(map[string]any); ok {
+		for k := range props {
+			into[k] = true
+		}
+	}
+	if all, ok := m["allOf"].([]any); ok {
+		for _, b := range all {
+			v.propertyNames(b, into, depth+1)
+		}
+	}
+}
+
+// resolve follows a local reference ("#/components/schemas/Agency").
+func (v *validator) resolve(ref any) (any, error) {
+	s, ok := ref.(string)
+	if !ok {
+		return nil, fmt.Errorf("$ref is %T, not a string", ref)
+	}
+	rest, ok := strings.CutPrefix(s, "#/")
+	if !ok {
+		return nil, fmt.Errorf("$ref %q is not local to the document", s)
+	}
+	var cur any = v.doc
+	for _, tok := range strings.Split(rest, "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		switch c := cur.(type) {
+		case map[string]any:
+			next, ok := c[tok]
+			if !ok {
+				return nil, fmt.Errorf("$ref %q does not resolve: no %q", s, tok)
+			}
+			cur = next
+		case []any:
+			i, err := strconv.Atoi(tok)
+			if err != nil || i < 0 || i >= len(c) {
+				return nil, fmt.Errorf("$ref %q does not resolve: no index %q", s, tok)
+			}
+			cur = c[i]
+		default:
+			return nil, fmt.Errorf("$ref %q does not resolve: %q is inside a %T", s, tok, cur)
+		}
+	}
+	return cur, nil
+}
+
+// deref follows $ref until it reaches an object that is not a reference
+// (for parameters, responses and schemas alike).
+func (v *validator) deref(node any) (map[string]any, error) {
+	for range 20 {
+		m, ok := node.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%T where an object was expected", node)
+		}
+		ref, ok := m["$ref"]
+		if !ok {
+			return m, nil
+		}
+		next, err := v.resolve(ref)
+		if err != nil {
+			return nil, err
+		}
+		node = next
+	}
+	return nil, fmt.Errorf("$ref chain too long")
+}
+
+func isType(val any, typ string) bool {
+	switch typ {
+	case "object":
+		_, ok := val.(map[string]any)
+		return ok
+	case "array":
+		_, ok := val.([]any)
+		return ok
+	case "string":
+		_, ok := val.(string)
+		return ok
+	case "boolean":
+		_, ok := val.(bool)
+		return ok
+	case "number":
+		_, ok := val.(json.Number)
+		return ok
+	case "integer":
+		f, ok := number(val)
+		_, isNum := val.(json.Number)
+		return isNum && ok && f == math.Trunc(f) && !math.IsInf(f, 0)
+	}
+	return false
+}
+
+func jsonType(val any) string {
+	switch val.(type) {
+	case nil:
+		return "null"
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	case string:
+		return "string"
+	case bool:
+		return "boolean"
+	case json.Number:
+		return "number"
+	}
+	return fmt.Sprintf("%T", val)
+}
+
+func number(x any) (float64, bool) {
+	switch n := x.(type) {
+	case json.Number:
+		f, err := strconv.ParseFloat(string(n), 64)
+		return f, err == nil
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
+func jsonEqual(a, b any) bool {
+	if x, ok := number(a); ok {
+		y, ok := number(b)
+		return ok && x == y
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func compact(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// decodeJSON decodes exactly one JSON value, keeping numbers exact.
+func decodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, fmt.Errorf("trailing data after the JSON value")
+	}
+	return v, nil
+}
+
+func mustJSON(t testing.TB, s string) any {
+	t.Helper()
+	v, err := decodeJSON([]byte(s))
+	if err != nil {
+		t.Fatalf("bad JSON in test %q: %v", s, err)
+	}
+	return v
+}
+
+// TestValidator checks the validator itself, so that it cannot silently
+// accept everything.
+func TestValidator(t *testing.T) {
+	doc := mustJSON(t, `{"components": {"schemas": {
+		"Named": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+		"Loop": {"$ref": "#/components/schemas/Loop"},
+		"Slash/Name": {"type": "boolean"}
+	}}}`).(map[string]any)
+	tests := []struct {
+		schema, value string
+		strict        bool
+		want          string // "" for valid, else a substring of the first problem
+	}{
+		{`{"type": "string"}`, `"x"`, false, ""},
+		{`{"type": "string"}`, `1`, false, "number where string expected"},
+		{`{"type": "string"}`, `null`, false, "null where string expected"},
+		{`{"type": "string", "nullable": true}`, `null`, false, ""},
+		{`{"type": "string", "nullable": false}`, `null`, false, "null where string expected"},
+		{`{"type": "integer"}`, `3`, false, ""},
+		{`{"type": "integer"}`, `3.0`, false, ""},
+		{`{"type": "integer"}`, `3.5`, false, "number where integer expected"},
+		{`{"type": "integer"}`, `"3"`, false, "string where integer expected"},
+		{`{"type": "number"}`, `3.5`, false, ""},
+		{`{"type": "number"}`, `true`, false, "boolean where number expected"},
+		{`{"type": "boolean"}`, `false`, false, ""},
+		{`{"type": "boolean"}`, `0`, false, "number where boolean expected"},
+		{`{"type": "object"}`, `{}`, false, ""},
+		{`{"type": "object"}`, `[]`, false, "array where object expected"},
+		{`{"type": "array"}`, `{}`, false, "object where array expected"},
+		{`{"type": "thing"}`, `{}`, false, "bad type"},
+		{`{}`, `null`, false, ""},
+		{`{"type": "array", "items": {"type": "integer"}}`, `[1, 2]`, false, ""},
+		{`{"type": "array", "items": {"type": "integer"}}`, `[1, "2"]`, false, "$[1]: string where integer expected"},
+		{`{"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}}`, `{"a": "x"}`, false, ""},
+		{`{"type": "object", "required": ["a"], "properties": {"a": {"type": "string"}}}`, `{}`, false, `missing required property "a"`},
+		{`{"type": "object", "properties": {"a": {"type": "object", "properties": {"b": {"type": "integer", "minimum": 1}}}}}`,
+			`{"a": {"b": 0}}`, false, "$.a.b: 0 is less than minimum 1"},
+		{`{"type": "object", "properties": {"a": {}}, "additionalProperties": false}`, `{"a": 1, "b": 2}`, false, `additional property "b" not allowed`},
+		{`{"type": "object", "properties": {"a": {}}, "additionalProperties": true}`, `{"a": 1, "b": 2}`, true, ""},
+		{`{"type": "object", "additionalProperties": {"type": "string"}}`, `{"x": "y"}`, false, ""},
+		{`{"type": "object", "additionalProperties": {"type": "string"}}`, `{"x": 1}`, false, "$.x: number where string expected"},
+		{`{"type": "object", "properties": {"a": {}}}`, `{"a": 1, "b": 2}`, false, ""},
+		{`{"type": "object", "properties": {"a": {}}}`, `{"a": 1, "b": 2}`, true, `property "b" is not in the document`},
+		{`{"type": "object"}`, `{"anything": 2}`, true, ""},
+		{`{"type": "string", "enum": ["a", "b"]}`, `"b"`, false, ""},
+		{`{"type": "string", "enum": ["a", "b"]}`, `"c"`, false, `"c" is not one of ["a","b"]`},
+		{`{"type": "integer", "enum": [1, 2]}`, `2.0`, false, ""},
+		{`{"type": "string", "pattern": "^[0-9]{12}$"}`, `"001090000123"`, false, ""},
+		{`{"type": "string", "pattern": "^[0-9]{12}$"}`, `"00109000012"`, false, "does not match"},
+		{`{"type": "string", "pattern": "("}`, `"x"`, false, "bad pattern"},
+		{`{"type": "integer", "minimum": 1, "maximum": 200}`, `1`, false, ""},
+		{`{"type": "integer", "minimum": 1, "maximum": 200}`, `200`, false, ""},
+		{`{"type": "integer", "minimum": 1, "maximum": 200}`, `201`, false, "greater than maximum 200"},
+		// maxLength counts characters, not bytes: "đđđ" is six bytes.
+		{`{"type": "string", "maxLength": 3}`, `"đđđ"`, false, ""},
+		{`{"type": "string", "maxLength": 3}`, `"abcd"`, false, "4 characters, more than maxLength 3"},
+		{`{"$ref": "#/components/schemas/Named"}`, `{"name": "x"}`, false, ""},
+		{`{"$ref": "#/components/schemas/Named"}`, `{"name": 1}`, false, "$.name: number where string expected"},
+		{`{"$ref": "#/components/schemas/Slash~1Name"}`, `true`, false, ""},
+		{`{"$ref": "#/components/schemas/Nope"}`, `{}`, false, "does not resolve"},
+		{`{"$ref": "other.json#/x"}`, `{}`, false, "not local"},
+		{`{"$ref": "#/components/schemas/Loop"}`, `{}`, false, "too deep"},
+		{`{"allOf": [{"$ref": "#/components/schemas/Named"}, {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}]}`,
+			`{"name": "x", "n": 1}`, true, ""},
+		{`{"allOf": [{"$ref": "#/components/schemas/Named"}, {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}]}`,
+			`{"name": "x"}`, false, `missing required property "n"`},
+		{`{"allOf": [{"$ref": "#/components/schemas/Named"}, {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}}]}`,
+			`{"n": 1}`, false, `missing required property "name"`},
+		{`{"allOf": [{"$ref": "#/components/schemas/Named"}, {"type": "object", "properties": {"n": {"type": "integer"}}}]}`,
+			`{"name": "x", "n": 1, "extra": true}`, true, `property "extra" is not in the document`},
+		{`{"allOf": []}`, `{}`, false, "non-empty"},
+		{`{"oneOf": [{"type": "string"}]}`, `"x"`, false, `unsupported schema keyword "oneOf"`},
+		{`{"type": "string", "format": "date-time"}`, `"x"`, false, `unsupported schema keyword "format"`},
+		{`{"type": "string", "description": "d", "example": "e", "default": "f", "title": "t"}`, `"x"`, false, ""},
+		{`"string"`, `"x"`, false, "schema is string"},
+	}
+	for _, tt := range tests {
+		v := &validator{doc: doc, strict: tt.strict}
+		got := v.Validate(mustJSON(t, tt.schema), mustJSON(t, tt.value))
+		switch {
+		case tt.want == "" && len(got) > 0:
+			t.Errorf("Validate(%s, %s, strict=%v) = %q, want valid", tt.schema, tt.value, tt.strict, got)
+		case tt.want != "" && len(got) == 0:
+			t.Errorf("Validate(%s, %s, strict=%v) accepted the value, want %q", tt.schema, tt.value, tt.strict, tt.want)
+		case tt.want != "" && !strings.Contains(got[0], tt.want):
+			t.Errorf("Validate(%s, %s, strict=%v) = %q, want %q", tt.schema, tt.value, tt.strict, got, tt.want)
+		}
+	}
+}
+
+// TestValidatorOnDocumentSchemas runs the validator with the real
+// document on hand-made bodies: a correct one and broken variants.
+func TestValidatorOnDocumentSchemas(t *testing.T) {
+	doc := loadDoc(t)
+	v := &validator{doc: doc, strict: true}
+	agencySchema := mustJSON(t, `{"$ref": "#/components/schemas/Agency"}`)
+	good := `{"code": "H26.12", "code_legacy": "000.00.12.H26", "parent_code": "H26", "kind": "department", "tier": "province",
+		"depth": 2, "name_vi": "Sở Tư pháp", "name_en": "", "short_name": "", "admin_unit_code": null, "address": "",
+		"phone": "", "email": "", "working_hours": "", "active": true}`
+	if probs := v.Validate(agencySchema, mustJSON(t, good)); len(probs) > 0 {
+		t.Fatalf("a correct agency was rejected: %q", probs)
+	}
+	mutations := []struct {
+		name   string
+		mutate func(m map[string]any)
+		want   string
+	}{
+		{"missing code", func(m map[string]any) { delete(m, "code") }, `missing required property "code"`},
+		{"missing nullable field", func(m map[string]any) { delete(m, "admin_unit_code") }, `missing required property "admin_unit_code"`},
+		{"unknown kind", func(m map[string]any) { m["kind"] = "ministry" }, `$.kind: "ministry" is not one of`},
+		{"depth 0", func(m map[string]any) { m["depth"] = json.Number("0") }, "$.depth: 0 is less than minimum 1"},
+		{"fractional depth", func(m map[string]any) { m["depth"] = json.Number("1.5") }, "$.depth: number where integer expected"},
+		{"numeric legacy code", func(m map[string]any) { m["code_legacy"] = json.Number("5") }, "$.code_legacy: number where string expected"},
+		{"null name", func(m map[string]any) { m["name_vi"] = nil }, "$.name_vi: null where string expected"},
+		{"active as string", func(m map[string]any) { m["active"] = "true" }, "$.active: string where boolean expected"},
+		{"undocumented field", func(m map[string]any) { m["version"] = json.Number("1") }, `property "version" is not in the document`},
+	}
+	for _, mu := range mutations {
+		m := mustJSON(t, good).(map[string]any)
+		mu.mutate(m)
+		probs := v.Validate(agencySchema, m)
+		if len(probs) != 1 || !strings.Contains(probs[0], mu.want) {
+			t.Errorf("%s: problems %q, want exactly one containing %q", mu.name, probs, mu.want)
+		}
+	}
+	others := []struct {
+		schema, body, want string
+	}{
+		{"AgencyList", `{"items": [{"code": "H26"}], "total": 1}`, `$.items[0]: missing required property "code_legacy"`},
+		{"AgencyList", `{"items": [], "total": -1}`, "$.total: -1 is less than minimum 0"},
+		{"AdminUnitDetail", `{"code": "00004", "name": "Phường Ba Đình", "kind": "ward", "province_code": "01", "formed_from": []}`, ""},
+		{"AdminUnitDetail", `{"code": "00004", "name": "Phường Ba Đình", "kind": "ward", "province_code": "01"}`, `missing required property "formed_from"`},
+		{"AdminUnitDetail", `{"code": "00004", "name": "Phường Ba Đình", "kind": "district", "province_code": "01", "formed_from": []}`, `$.kind: "district" is not one of`},
+		{"AdminUnitDetail", `{"code": "00004", "name": "P", "kind": "ward", "province_code": "01", "formed_from": [{"code": "00001", "name": "P", "partial": "no"}]}`,
+			"$.formed_from[0].partial: string where boolean expected"},
+		{"Me", `{"kind": "citizen", "name": "A", "national_id": "00109000012x"}`, "$.national_id:"},
+		{"Me", `{"kind": "official", "name": "A", "roles": [{"role": "king", "agency_code": "H26", "subtree": true}]}`, `$.roles[0].role: "king" is not one of`},
+		{"Error", `{"error": {"code": "teapot", "message": "x"}}`, `$.error.code: "teapot" is not one of`},
+		{"Error", `{"error": {"code": "invalid", "message": "x", "fields": {"limit": 5}}}`, "$.error.fields.limit: number where string expected"},
+		{"Error", `{"message": "x"}`, `missing required property "error"`},
+	}
+	for _, o := range others {
+		probs := v.Validate(mustJSON(t, `{"$ref": "#/components/schemas/`+o.schema+`"}`), mustJSON(t, o.body))
+		switch {
+		case o.want == "" && len(probs) > 0:
+			t.Errorf("%s %s: problems %q, want valid", o.schema, o.body, probs)
+		case o.want != "" && (len(probs) == 0 || !strings.Contains(probs[0], o.want)):
+			t.Errorf("%s %s: problems %q, want %q", o.schema, o.body, probs, o.want)
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// The document.
+
+// loadDoc reads the document the package embeds and serves.
+func loadDoc(t testing.TB) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := decodeJSON(b)
+	if err != nil {
+		t.Fatalf("openapi.json is not valid JSON: %v", err)
+	}
+	doc, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("openapi.json is a %T, not an object", v)
+	}
+	return doc
+}
+
+// operation is one method of one path of the document.
+type operation struct {
+	path, method string // "/api/v1/agencies/{code}", "get"
+	id           string
+	op           map[string]any
+}
+
+var httpMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+func operations(t testing.TB, doc map[string]any) []operation {
+	t.Helper()
+	paths, ok := doc["paths"].(map[string]any)
+	if !ok || len(paths) == 0 {
+		t.Fatal("the document has no paths")
+	}
+	var ops []operation
+	for _, p := range mapsKeys(paths) {
+		item, ok := paths[p].(map[string]any)
+		if !ok {
+			t.Fatalf("path %s is a %T", p, paths[p])
+		}
+		for _, m := range httpMethods {
+			if o, ok := item[m].(map[string]any); ok {
+				id, _ := o["operationId"].(string)
+				ops = append(ops, operation{path: p, method: m, id: id, op: o})
+			}
+		}
+	}
+	return ops
+}
+
+// mapsKeys returns the keys of m in order.
+func mapsKeys(m map[string]any) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func isAPIPath(p string) bool { return strings.HasPrefix(p, "/api/v1/") }
+
+// parameters returns an operation's parameters, path-level ones first,
+// with references resolved.
+func parameters(t testing.TB, v *validator, o operation) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	item := v.doc["paths"].(map[string]any)[o.path].(map[string]any)
+	for _, list := range []any{item["parameters"], o.op["parameters"]} {
+		ps, _ := list.([]any)
+		for _, p := range ps {
+			m, err := v.deref(p)
+			if err != nil {
+				t.Errorf("%s: parameter: %v", o.id, err)
+				continue
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// walkSchemas calls fn on every schema in the document, nested ones
+// included, with a description of where it is.
+func walkSchemas(doc map[string]any, fn func(where string, s map[string]any)) {
+	var walk func(where string, s any)
+	walk = func(where string, s any) {
+		m, ok := s.(map[string]any)
+		if !ok {
+			return
+		}
+		fn(where, m)
+		if props, ok := m["properties"].(map[string]any); ok {
+			for k, p := range props {
+				walk(where+".properties."+k, p)
+			}
+		}
+		if items, ok := m["items"]; ok {
+			walk(where+".items", items)
+		}
+		if a, ok := m["additionalProperties"].(map[string]any); ok {
+			walk(where+".additionalProperties", a)
+		}
+		if all, ok := m["allOf"].([]any); ok {
+			for i, b := range all {
+				walk(fmt.Sprintf("%s.allOf[%d]", where, i), b)
+			}
+		}
+	}
+	content := func(where string, r any) {
+		rm, _ := r.(map[string]any)
+		c, _ := rm["content"].(map[string]any)
+		for mt, media := range c {
+			mm, _ := media.(map[string]any)
+			walk(where+".content."+mt+".schema", mm["schema"])
+		}
+	}
+	comps, _ := doc["components"].(map[string]any)
+	schemas, _ := comps["schemas"].(map[string]any)
+	for k, s := range schemas {
+		walk("#/components/schemas/"+k, s)
+	}
+	params, _ := comps["parameters"].(map[string]any)
+	for k, p := range params {
+		pm, _ := p.(map[string]any)
+		walk("#/components/parameters/"+k+".schema", pm["schema"])
+	}
+	resps, _ := comps["responses"].(map[string]any)
+	for k, r := range resps {
+		content("#/components/responses/"+k, r)
+	}
+	paths, _ := doc["paths"].(map[string]any)
+	for p, item := range paths {
+		im, _ := item.(map[string]any)
+		for _, method := range httpMethods {
+			o, ok := im[method].(map[string]any)
+			if !ok {
+				continue
+			}
+			ps, _ := o["parameters"].([]any)
+			for i, prm := range ps {
+				pm, _ := prm.(map[string]any)
+				walk(fmt.Sprintf("%s %s parameters[%d].schema", method, p, i), pm["schema"])
+			}
+			rs, _ := o["responses"].(map[string]any)
+			for code, r := range rs {
+				content(fmt.Sprintf("%s %s responses.%s", method, p, code), r)
+			}
+		}
+	}
+}
+
+var statusKey = regexp.MustCompile(`^([1-5][0-9][0-9]|[1-5]XX|default)$`)
+
+// TestOpenAPIDocument checks the document on its own: it parses, is
+// OpenAPI 3, every reference resolves, operation ids are unique, path
+// templates and path parameters agree, every schema uses only what the
+// validator implements, and every example fits its schema.
+func TestOpenAPIDocument(t *testing.T) {
+	doc := loadDoc(t)
+	v := &validator{doc: doc}
+	if ver, _ := doc["openapi"].(string); !regexp.MustCompile(`^3\.[0-9]+\.[0-9]+$`).MatchString(ver) {
+		t.Errorf("openapi = %v, want 3.x.y", doc["openapi"])
+	}
+	info, _ := doc["info"].(map[string]any)
+	if title, _ := info["title"].(string); title == "" {
+		t.Error("info.title is missing")
+	}
+	if ver, _ := info["version"].(string); ver == "" {
+		t.Error("info.version is missing")
+	}
+
+	// Every $ref anywhere resolves, and points into #/components/.
+	refs := 0
+	var walk func(where string, n any)
+	walk = func(where string, n any) {
+		switch x := n.(type) {
+		case map[string]any:
+			for k, c := range x {
+				if k == "$ref" {
+					refs++
+					s, _ := c.(string)
+					if !strings.HasPrefix(s, "#/components/") {
+						t.Errorf("%s: $ref %v does not point into #/components/", where, c)
+					}
+					if _, err := v.resolve(c); err != nil {
+						t.Errorf("%s: %v", where, err)
+					}
+					continue
+				}
+				walk(where+"/"+k, c)
+			}
+		case []any:
+			for i, c := range x {
+				walk(fmt.Sprintf("%s/%d", where, i), c)
+			}
+		}
+	}
+	walk("#", doc)
+	if refs == 0 {
+		t.Error("found no $ref at all: the walk is broken")
+	}
+
+	ids := map[string]string{}
+	apiOps := 0
+	for _, o := range operations(t, doc) {
+		where := strings.ToUpper(o.method) + " " + o.path
+		if isAPIPath(o.path) {
+			apiOps++
+		}
+		if o.id == "" {
+			t.Errorf("%s has no operationId", where)
+		} else if prev, dup := ids[o.id]; dup {
+			t.Errorf("operationId %q is used by %s and %s", o.id, prev, where)
+		} else {
+			ids[o.id] = where
+		}
+		resps, _ := o.op["responses"].(map[string]any)
+		if len(resps) == 0 {
+			t.Errorf("%s documents no responses", where)
+		}
+		for code, r := range resps {
+			if !statusKey.MatchString(code) {
+				t.Errorf("%s: response key %q is not a status code", where, code)
+			}
+			rm, err := v.deref(r)
+			if err != nil {
+				t.Errorf("%s %s: %v", where, code, err)
+				continue
+			}
+			if d, _ := rm["description"].(string); d == "" {
+				t.Errorf("%s %s: response has no description", where, code)
+			}
+		}
+		// Path templates and path parameters agree both ways.
+		inTemplate := map[string]bool{}
+		for _, m := range regexp.MustCompile(`\{([^}]+)\}`).FindAllStringSubmatch(o.path, -1) {
+			inTemplate[m[1]] = true
+		}
+		seen := map[string]bool{}
+		for _, p := range parameters(t, v, o) {
+			name, _ := p["name"].(string)
+			in, _ := p["in"].(string)
+			if seen[in+":"+name] {
+				t.Errorf("%s: parameter %s in %s declared twice", where, name, in)
+			}
+			seen[in+":"+name] = true
+			if _, ok := p["schema"]; !ok {
+				t.Errorf("%s: parameter %s has no schema", where, name)
+			}
+			if in == "path" {
+				if !inTemplate[name] {
+					t.Errorf("%s: path parameter %s is not in the template", where, name)
+				}
+				if p["required"] != true {
+					t.Errorf("%s: path parameter %s is not required: true", where, name)
+				}
+			}
+			if ex, ok := p["example"]; ok {
+				if probs := v.Validate(p["schema"], ex); len(probs) > 0 {
+					t.Errorf("%s: example of parameter %s does not fit its schema: %q", where, name, probs)
+				}
+			}
+		}
+		for name := range inTemplate {
+			if !seen["path:"+name] {
+				t.Errorf("%s: {%s} is not declared as a path parameter", where, name)
+			}
+		}
+	}
+	if apiOps == 0 {
+		t.Error("no operation under /api/v1/")
+	}
+
+	schemas := 0
+	walkSchemas(doc, func(where string, s map[string]any) {
+		schemas++
+		for k := range s {
+			if !schemaKeywords[k] && !annotationKeywords[k] {
+				t.Errorf("%s: keyword %q is not supported by the validator of this test", where, k)
+			}
+		}
+		if _, ok := s["nullable"]; ok {
+			if _, typed := s["type"]; !typed {
+				t.Errorf("%s: nullable without type", where)
+			}
+		}
+		if p, ok := s["pattern"].(string); ok {
+			if _, err := regexp.Compile(p); err != nil {
+				t.Errorf("%s: pattern %q: %v", where, p, err)
+			}
+		}
+		// A required property that is not described is almost always a typo.
+		if req, ok := s["required"].([]any); ok {
+			props, _ := s["properties"].(map[string]any)
+			for _, r := range req {
+				if _, ok := props[r.(string)]; !ok {
+					t.Errorf("%s: required property %v is not among the properties", where, r)
+				}
+			}
+		}
+		if ex, ok := s["example"]; ok {
+			if probs := v.Validate(s, ex); len(probs) > 0 {
+				t.Errorf("%s: example %v does not fit: %q", where, compact(ex), probs)
+			}
+		}
+	})
+	if schemas < 20 {
+		t.Errorf("walked only %d schemas: the walk is broken", schemas)
+	}
+}
+
+// docEnum returns the enum of the schema that pointer names.
+func docEnum(t *testing.T, v *validator, pointer string) []string {
+	t.Helper()
+	s, err := v.resolve(pointer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range s.(map[string]any)["enum"].([]any) {
+		out = append(out, e.(string))
+	}
+	return out
+}
+
+// TestOpenAPIEnumsMatchCode compares the enumerations of the document with
+// the values the code can produce, so that adding a kind or a role in Go
+// without documenting it fails here.
+func TestOpenAPIEnumsMatchCode(t *testing.T) {
+	v := &validator{doc: loadDoc(t)}
+	var kinds []string
+	for _, k := range agency.Kinds {
+		kinds = append(kinds, string(k))
+	}
+	var roles []string
+	for _, r := range authz.Roles {
+		roles = append(roles, string(r))
+	}
+	var errKinds []string
+	for k := errs.Kind(0); !strings.HasPrefix(k.String(), "kind("); k++ {
+		errKinds = append(errKinds, k.String())
+	}
+	var unitKinds []string
+	for k := agency.AdminUnitKind(1); !strings.HasPrefix(k.String(), "AdminUnitKind("); k++ {
+		unitKinds = append(unitKinds, k.String())
+	}
+	tests := []struct {
+		pointer string
+		code    []string
+	}{
+		{"#/components/schemas/Agency/properties/kind", kinds},
+		{"#/components/schemas/Me/properties/roles/items/properties/role", roles},
+		{"#/components/schemas/Error/properties/error/properties/code", errKinds},
+		{"#/components/schemas/AdminUnit/properties/kind", unitKinds},
+	}
+	for _, tt := range tests {
+		doc := docEnum(t, v, tt.pointer)
+		slices.Sort(doc)
+		slices.Sort(tt.code)
+		if diff := cmp.Diff(tt.code, doc); diff != "" {
+			t.Errorf("%s differs from the code (-code +document):\n%s", tt.pointer, diff)
+		}
+	}
+}
+
+// TestOpenAPISchemasMatchGoTypes compares each response schema with the Go
+// type the handlers encode: the same properties, required exactly when
+// always present (no omitempty), nullable exactly when a pointer can
+// encode as null, and the same JSON types.
+func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
+	v := &validator{doc: loadDoc(t)}
+	for name, typ := range map[string]reflect.Type{
+		"Agency":          reflect.TypeFor[api.Agency](),
+		"AgencyList":      reflect.TypeFor[api.AgencyList](),
+		"AdminUnit":       reflect.TypeFor[api.AdminUnit](),
+		"AdminUnitDetail": reflect.TypeFor[api.AdminUnitDetail](),
+		"AdminUnitList":   reflect.TypeFor[api.AdminUnitList](),
+		"Me":              reflect.TypeFor[api.Me](),
+		"Error":           reflect.TypeFor[api.Error](),
+	} {
+		compareType(t, v, name, typ, map[string]any{"$ref": "#/components/schemas/" + name})
+	}
+}
+
+type jsonField struct {
+	name      string
+	omitEmpty bool
+	typ       reflect.Type
+}
+
+// jsonFields lists the JSON properties of a struct type as encoding/json
+// sees them, with embedded structs flattened.
+func jsonFields(typ reflect.Type) []jsonField {
+	var out []jsonField
+	for f := range typ.Fields() {
+		tag := f.Tag.Get("json")
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			out = append(out, jsonFields(f.Type)...)
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, jsonField{name: name, omitEmpty: slices.Contains(strings.Split(opts, ","), "omitempty"), typ: f.Type})
+	}
+	return out
+}
+
+// flatten merges a schema's allOf branches into one view of its
+// properties and required names.
+func flatten(t *testing.T, v *validator, s any) (typ string, props map[string]any, required []string, rest map[string]any) {
+	m, err := v.deref(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	props = map[string]any{}
+	typ, _ = m["type"].(string)
+	if p, ok := m["properties"].(map[string]any); ok {
+		for k, x := range p {
+			props[k] = x
+		}
+	}
+	if r, ok := m["required"].([]any); ok {
+		for _, x := range r {
+			required = append(required, x.(string))
+		}
+	}
+	if all, ok := m["allOf"].([]any); ok {
+		for _, b := range all {
+			bt, bp, br, _ := flatten(t, v, b)
+			if typ == "" {
+				typ = bt
+			}
+			for k, x := range bp {
+				props[k] = x
+			}
+			required = append(required, br...)
+		}
+	}
+	return typ, props, required, m
+}
+
+func compareType(t *testing.T, v *validator, where string, typ reflect.Type, s any) {
+	t.Helper()
+	schemaType, props, required, m := flatten(t, v, s)
+	if typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	want := map[reflect.Kind]string{
+		reflect.String: "string", reflect.Bool: "boolean", reflect.Int: "integer", reflect.Int64: "integer",
+		reflect.Float64: "number", reflect.Struct: "object", reflect.Map: "object", reflect.Slice: "array",
+	}[typ.Kind()]
+	if want == "" {
+		t.Fatalf("%s: Go type %v not handled by this test", where, typ)
+	}
+	if schemaType != want {
+		t.Errorf("%s: document says type %q, Go encodes %s (%v)", where, schemaType, want, typ)
+		return
+	}
+	switch typ.Kind() {
+	case reflect.Struct:
+		fields := jsonFields(typ)
+		var goNames, goRequired []string
+		for _, f := range fields {
+			goNames = append(goNames, f.name)
+			if !f.omitEmpty {
+				goRequired = append(goRequired, f.name)
+			}
+			ps, ok := props[f.name]
+			if !ok {
+				continue
+			}
+			pm, err := v.deref(ps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			canBeNull := f.typ.Kind() == reflect.Pointer && !f.omitEmpty
+			if nullable := pm["nullable"] == true; nullable != canBeNull {
+				t.Errorf("%s.%s: document says nullable=%v, but the Go field %v %s null", where, f.name, nullable, f.typ,
+					map[bool]string{true: "can encode as", false: "never encodes as"}[canBeNull])
+			}
+			compareType(t, v, where+"."+f.name, f.typ, ps)
+		}
+		docNames := mapsKeys(props)
+		slices.Sort(goNames)
+		slices.Sort(docNames)
+		if diff := cmp.Diff(goNames, docNames); diff != "" {
+			t.Errorf("%s: properties differ from the Go type %v (-Go +document):\n%s", where, typ, diff)
+		}
+		slices.Sort(goRequired)
+		slices.Sort(required)
+		if diff := cmp.Diff(goRequired, required); diff != "" {
+			t.Errorf("%s: required properties differ from the fields %v always encodes (-Go +document):\n%s", where, typ, diff)
+		}
+	case reflect.Slice:
+		compareType(t, v, where+"[]", typ.Elem(), m["items"])
+	case reflect.Map:
+		compareType(t, v, where+"{}", typ.Elem(), m["additionalProperties"])
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Routes.
+
+// registeredPatterns returns the patterns the package's non-test source
+// passes to HandleFunc or Handle.
+func registeredPatterns(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || (sel.Sel.Name != "HandleFunc" && sel.Sel.Name != "Handle") {
+				return true
+			}
+			lit, ok := call.Args[0].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				t.Errorf("%s: route pattern is not a string literal; this test cannot see it", fset.Position(call.Pos()))
+				return true
+			}
+			p, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, p)
+			return true
+		})
+	}
+	return out
+}
+
+// examplePath fills a documented path template with its parameters'
+// examples.
+func examplePath(t *testing.T, v *validator, o operation) string {
+	t.Helper()
+	p := o.path
+	for _, prm := range parameters(t, v, o) {
+		if prm["in"] != "path" {
+			continue
+		}
+		ex, ok := prm["example"].(string)
+		if !ok {
+			t.Errorf("%s: path parameter %v has no string example to request it with", o.id, prm["name"])
+			ex = "x"
+		}
+		p = strings.ReplaceAll(p, "{"+prm["name"].(string)+"}", url.PathEscape(ex))
+	}
+	return p
+}
+
+// TestOpenAPIRoutes checks that every route the package registers under
+// /api/v1 is documented, and that every documented /api/v1 operation is
+// routed to its own handler rather than to the catch-all.
+func TestOpenAPIRoutes(t *testing.T) {
+	doc := loadDoc(t)
+	v := &validator{doc: doc}
+	s, err := api.New(api.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	s.Register(mux)
+
+	documented := map[string]bool{} // "GET /api/v1/agencies/{code}"
+	for _, o := range operations(t, doc) {
+		documented[strings.ToUpper(o.method)+" "+o.path] = true
+	}
+	patterns := registeredPatterns(t)
+	apiRoutes := 0
+	for _, p := range patterns {
+		method, path, hasMethod := strings.Cut(p, " ")
+		if !hasMethod {
+			method, path = "", p
+		}
+		if !strings.HasPrefix(path, "/api/v1/") {
+			continue
+		}
+		apiRoutes++
+		if method == "" {
+			t.Errorf("route %q under /api/v1 accepts every method; the document cannot describe that", p)
+			continue
+		}
+		if !documented[p] {
+			t.Errorf("route %q is registered but not in openapi.json", p)
+		}
+		// The source scan sees what Register really registers.
+		req := httptest.NewRequest(method, path, nil)
+		if _, got := mux.Handler(req); got != p {
+			t.Errorf("a request for %s %s is routed to %q, want %q", method, path, got, p)
+		}
+	}
+	if apiRoutes < 6 {
+		t.Errorf("found only %d routes under /api/v1 in %q: the source scan is broken", apiRoutes, patterns)
+	}
+	for _, o := range operations(t, doc) {
+		if !isAPIPath(o.path) {
+			continue
+		}
+		method := strings.ToUpper(o.method)
+		req := httptest.NewRequest(method, examplePath(t, v, o), nil)
+		if _, got := mux.Handler(req); got != method+" "+o.path {
+			t.Errorf("documented %s %s (%s) is routed to %q", method, o.path, o.id, got)
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Conformance of real responses.
+
+// conformanceCase is one real request and the status it must get.
+type conformanceCase struct {
+	op      string // the operationId the request exercises
+	name    string
+	target  string   // path and query
+	headers []string // name, value pairs; "$official" etc. are replaced by credentials
+	broken  bool     // against a server whose database is closed
+	want    int
+}
+
+var conformanceCases = []conformanceCase{
+	{op: "getOpenAPI", name: "document", target: "/api/v1/openapi.json", want: 200},
+
+	{op: "listAgencies", name: "all", target: "/api/v1/agencies", want: 200},
+	{op: "listAgencies", name: "signed in", target: "/api/v1/agencies", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "listAgencies", name: "outage", target: "/api/v1/agencies", broken: true, want: 500},
+	{op: "listAgencies", name: "outage en", target: "/api/v1/agencies", headers: []string{"Accept-Language", "en"}, broken: true, want: 500},
+
+	{op: "getAgency", name: "department", target: "/api/v1/agencies/H26.12", want: 200},
+	{op: "getAgency", name: "legacy order", target: "/api/v1/agencies/000.00.12.H26", want: 200},
+	{op: "getAgency", name: "no legacy form", target: "/api/v1/agencies/H26.107", want: 200},
+	{op: "getAgency", name: "root", target: "/api/v1/agencies/H26", want: 200},
+	{op: "getAgency", name: "inactive, lower case", target: "/api/v1/agencies/h26.12.05", want: 200},
+	{op: "getAgency", name: "unknown", target: "/api/v1/agencies/H26.99", want: 404},
+	{op: "getAgency", name: "unknown en", target: "/api/v1/agencies/H26.99", headers: []string{"Accept-Language", "en"}, want: 404},
+	{op: "getAgency", name: "malformed", target: "/api/v1/agencies/" + url.PathEscape("'; DROP TABLE agencies; --"), want: 404},
+	{op: "getAgency", name: "too long", target: "/api/v1/agencies/H26." + strings.Repeat("1", 100), want: 404},
+	{op: "getAgency", name: "outage", target: "/api/v1/agencies/H26.12", broken: true, want: 500},
+
+	{op: "searchAdminUnits", name: "without diacritics", target: "/api/v1/admin-units?q=ba+dinh", want: 200},
+	{op: "searchAdminUnits", name: "province", target: "/api/v1/admin-units?province=01&limit=200", want: 200},
+	{op: "searchAdminUnits", name: "in province", target: "/api/v1/admin-units?province=01&q=ba", want: 200},
+	{op: "searchAdminUnits", name: "old code", target: "/api/v1/admin-units?old=00001", want: 200},
+	{op: "searchAdminUnits", name: "split old code", target: "/api/v1/admin-units?old=00019", want: 200},
+	{op: "searchAdminUnits", name: "nothing", target: "/api/v1/admin-units", want: 200},
+	{op: "searchAdminUnits", name: "hostile", target: "/api/v1/admin-units?q=" + url.QueryEscape(`"*" OR 1=1; --`), want: 200},
+	{op: "searchAdminUnits", name: "limit 1", target: "/api/v1/admin-units?q=ba&limit=1", want: 200},
+	{op: "searchAdminUnits", name: "limit 0", target: "/api/v1/admin-units?q=ba&limit=0", want: 422},
+	{op: "searchAdminUnits", name: "limit abc", target: "/api/v1/admin-units?q=ba&limit=abc", want: 422},
+	{op: "searchAdminUnits", name: "limit 201", target: "/api/v1/admin-units?limit=201", want: 422},
+	{op: "searchAdminUnits", name: "limit en", target: "/api/v1/admin-units?limit=-1", headers: []string{"Accept-Language", "en"}, want: 422},
+
+	{op: "getAdminUnit", name: "ward", target: "/api/v1/admin-units/00004", want: 200},
+	{op: "getAdminUnit", name: "province", target: "/api/v1/admin-units/01", want: 200},
+	{op: "getAdminUnit", name: "special zone", target: "/api/v1/admin-units/11948", want: 200},
+	{op: "getAdminUnit", name: "unknown", target: "/api/v1/admin-units/99999", want: 404},
+	{op: "getAdminUnit", name: "old code", target: "/api/v1/admin-units/00001", want: 404},
+	{op: "getAdminUnit", name: "unknown en", target: "/api/v1/admin-units/abc", headers: []string{"Accept-Language", "en"}, want: 404},
+
+	{op: "getMe", name: "official token", target: "/api/v1/me", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "getMe", name: "system token", target: "/api/v1/me", headers: []string{"Authorization", "$system"}, want: 200},
+	{op: "getMe", name: "official session", target: "/api/v1/me", headers: []string{"Cookie", "$officialSession"}, want: 200},
+	{op: "getMe", name: "citizen session", target: "/api/v1/me", headers: []string{"Cookie", "$citizenSession"}, want: 200},
+	{op: "getMe", name: "anonymous", target: "/api/v1/me", want: 401},
+	{op: "getMe", name: "anonymous en", target: "/api/v1/me", headers: []string{"Accept-Language", "en"}, want: 401},
+	{op: "getMe", name: "bad token", target: "/api/v1/me", headers: []string{"Authorization", "Bearer mct_forged"}, want: 401},
+	{op: "getMe", name: "not bearer", target: "/api/v1/me", headers: []string{"Authorization", "Basic dXNlcjpwYXNz"}, want: 401},
+	{op: "getMe", name: "stale cookie", target: "/api/v1/me", headers: []string{"Cookie", "motcua_session=stale"}, want: 401},
+	{op: "getMe", name: "outage", target: "/api/v1/me", headers: []string{"Authorization", "$official"}, broken: true, want: 401},
+}
+
+// credentials replaces the placeholders of a case's headers.
+func (e *env) credentials(headers []string) []string {
+	out := slices.Clone(headers)
+	for i, h := range out {
+		switch h {
+		case "$official":
+			out[i] = "Bearer " + e.officialToken
+		case "$system":
+			out[i] = "Bearer " + e.systemToken
+		case "$officialSession":
+			out[i] = cookie(e.officialSession)[1]
+		case "$citizenSession":
+			out[i] = cookie(e.citizenSession)[1]
+		}
+	}
+	return out
+}
+
+// TestOpenAPIConformance sends real requests for every /api/v1 operation
+// of the document, each documented status included, and checks that the
+// status is documented for the operation and that the body validates,
+// strictly, against the documented schema of its media type.
+func TestOpenAPIConformance(t *testing.T) {
+	doc := loadDoc(t)
+	v := &validator{doc: doc, strict: true}
+	ops := map[string]operation{}
+	for _, o := range operations(t, doc) {
+		ops[o.id] = o
+	}
+	// Every documented /api/v1 operation and status has a case.
+	exercised := map[string]map[string]bool{}
+	for _, c := range conformanceCases {
+		if _, ok := ops[c.op]; !ok {
+			t.Fatalf("case %s/%s: no operation %q in the document", c.op, c.name, c.op)
+		}
+		if exercised[c.op] == nil {
+			exercised[c.op] = map[string]bool{}
+		}
+		exercised[c.op][strconv.Itoa(c.want)] = true
+	}
+	for _, o := range ops {
+		if !isAPIPath(o.path) {
+			continue
+		}
+		for code := range o.op["responses"].(map[string]any) {
+			if !exercised[o.id][code] {
+				t.Errorf("%s: documented status %s has no conformance case", o.id, code)
+			}
+		}
+	}
+
+	served, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		good := newEnv(t, d)
+		broken := newBrokenEnv(t, engineOf(d))
+		for _, c := range conformanceCases {
+			t.Run(c.op+"/"+c.name, func(t *testing.T) {
+				e := good
+				if c.broken {
+					e = broken
+				}
+				o := ops[c.op]
+				// The request is routed to the operation's own handler.
+				req := httptest.NewRequest(strings.ToUpper(o.method), c.target, nil)
+				if _, pattern := e.mux.Handler(req); pattern != strings.ToUpper(o.method)+" "+o.path {
+					t.Errorf("%s is routed to %q, not to %s %s", c.target, pattern, strings.ToUpper(o.method), o.path)
+				}
+				res := e.get(t, c.target, e.credentials(c.headers)...)
+				if res.status != c.want {
+					t.Errorf("status %d, want %d; body %s", res.status, c.want, res.body)
+				}
+				checkResponse(t, v, o, res)
+				if c.op == "getOpenAPI" && !bytes.Equal(res.body, served) {
+					t.Error("the served document differs from openapi.json")
+				}
+			})
+		}
+		// Every documented /api/v1 path is served: requested with its
+		// examples, none answers "no such endpoint".
+		for _, o := range ops {
+			if !isAPIPath(o.path) || o.method != "get" {
+				continue
+			}
+			res := good.get(t, examplePath(t, v, o), "Authorization", "Bearer "+good.officialToken)
+			if res.status == http.StatusNotFound && bytes.Contains(res.body, []byte(good.cat.T("vi", "api.no_such_endpoint"))) {
+				t.Errorf("documented %s %s is not served: %s", o.method, o.path, res.body)
+			}
+			if res.status != http.StatusOK {
+				t.Errorf("documented %s %s, requested with its examples, answered %d: %s", o.method, o.path, res.status, res.body)
+			}
+		}
+	})
+}
+
+// checkResponse checks res against what the document says operation o
+// answers: a documented status, a documented media type, and a body that
+// validates against that media type's schema.
+func checkResponse(t *testing.T, v *validator, o operation, res response) {
+	t.Helper()
+	resps := o.op["responses"].(map[string]any)
+	code := strconv.Itoa(res.status)
+	r, ok := resps[code]
+	if !ok {
+		r, ok = resps[code[:1]+"XX"]
+	}
+	if !ok {
+		r, ok = resps["default"]
+	}
+	if !ok {
+		t.Errorf("status %d is not documented for %s (documented: %v); body %s",
+			res.status, o.id, mapsKeys(resps), res.body)
+		return
+	}
+	rm, err := v.deref(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, _ := rm["content"].(map[string]any)
+	if len(content) == 0 {
+		if len(res.body) > 0 {
+			t.Errorf("status %d of %s documents no content, got %s", res.status, o.id, res.body)
+		}
+		return
+	}
+	mt, _, err := mime.ParseMediaType(res.header.Get("Content-Type"))
+	if err != nil {
+		t.Errorf("Content-Type %q: %v", res.header.Get("Content-Type"), err)
+		return
+	}
+	media, ok := content[mt].(map[string]any)
+	if !ok {
+		t.Errorf("Content-Type %s is not documented for status %d of %s (documented: %v)", mt, res.status, o.id, mapsKeys(content))
+		return
+	}
+	if mt != "application/json" {
+		return
+	}
+	body, err := decodeJSON(res.body)
+	if err != nil {
+		t.Errorf("body is not one JSON value: %v: %s", err, res.body)
+		return
+	}
+	probs := v.Validate(media["schema"], body)
+	for i, p := range probs {
+		if i == 10 {
+			t.Errorf("… and %d more problems", len(probs)-i)
+			break
+		}
+		t.Errorf("body does not match the document: %s", p)
+	}
+}
