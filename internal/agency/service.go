@@ -364,3 +364,36 @@ func (s *Service) PathOf(ctx context.Context, id int64) (string, error) {
 	a, err := s.Get(ctx, id)
 	return a.Path, err
 }
+
+// PathsByCode returns the tree paths of the agencies with the codes (in
+// either order); unknown codes are absent from the map.
+func (s *Service) PathsByCode(ctx context.Context, codes []string) (map[string]string, error) {
+	out := make(map[string]string, len(codes))
+	var canon []any
+	back := map[string]string{}
+	for _, c := range codes {
+		pc, err := ParseCode(strings.TrimSpace(c))
+		if err != nil {
+			continue
+		}
+		canon = append(canon, pc.String())
+		back[pc.String()] = c
+	}
+	if len(canon) == 0 {
+		return out, nil
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(canon)), ",")
+	rows, err := s.db.QueryContext(ctx, `SELECT code, path FROM agencies WHERE code IN (`+ph+`)`, canon...)
+	if err != nil {
+		return nil, errs.Wrap("agency.PathsByCode", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var code, path string
+		if err := rows.Scan(&code, &path); err != nil {
+			return nil, errs.Wrap("agency.PathsByCode", err)
+		}
+		out[back[code]] = path
+	}
+	return out, rows.Err()
+}

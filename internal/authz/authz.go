@@ -123,6 +123,7 @@ const (
 	ManageCalendar Action = "calendar.manage"  // holidays and make-up days
 	ReadAudit      Action = "audit.read"
 	ReadCitizen    Action = "citizen.read" // a citizen's personal data
+	ManageCatalog  Action = "catalog.manage" // draft, publish, withdraw, import procedures
 )
 
 // policy says which roles may perform an action within their grant's scope.
@@ -133,6 +134,7 @@ var policy = map[Action][]Role{
 	ManageCalendar: {PlatformAdmin, AgencyAdmin},
 	ReadAudit:      {PlatformAdmin},
 	ReadCitizen:    {PlatformAdmin, ReceptionOfficer, Specialist, UnitHead, Leader},
+	ManageCatalog:  {PlatformAdmin, AgencyAdmin},
 }
 
 // Object is what an action is performed on. AgencyPath "" means the object
