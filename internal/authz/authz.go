@@ -122,7 +122,7 @@ const (
 	ManageAccounts Action = "account.manage"   // create officials, grant roles, issue tokens
 	ManageCalendar Action = "calendar.manage"  // holidays and make-up days
 	ReadAudit      Action = "audit.read"
-	ReadCitizen    Action = "citizen.read" // a citizen's personal data
+	ReadCitizen    Action = "citizen.read"   // a citizen's personal data
 	ManageCatalog  Action = "catalog.manage" // draft, publish, withdraw, import procedures
 )
 

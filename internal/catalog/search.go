@@ -189,7 +189,6 @@ func nameTier(name, phrase string, words []string) int {
 	return 3
 }
 
-
 // filters turns the query's filters into SQL over the alias v.
 func filters(q Query) (string, []any) {
 	var b strings.Builder

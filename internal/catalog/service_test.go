@@ -54,8 +54,8 @@ func proc(code, name, field string, days int) catalog.Document {
 		Results:    []catalog.Result{{NameVI: "Giấy chứng nhận"}},
 		LegalBasis: []catalog.Legal{{Number: "60/2014/QH13", Title: "Luật Hộ tịch", Date: "2014-11-20"}},
 		Cases: []catalog.Case{{Code: "TH1", NameVI: "Trường hợp chung", Time: catalog.Duration{Value: days, Unit: catalog.WorkingDays},
-			Channels: []string{"counter", "online"},
-			Fees:     []catalog.Fee{{Kind: "charge", NameVI: "Lệ phí", AmountVND: 8000, PayableOnline: true}},
+			Channels:   []string{"counter", "online"},
+			Fees:       []catalog.Fee{{Kind: "charge", NameVI: "Lệ phí", AmountVND: 8000, PayableOnline: true}},
 			Components: []catalog.Component{{Code: "TP1", NameVI: "Tờ khai", Required: true, Originals: 1, Template: "form"}},
 			Form:       []catalog.FormField{{Name: "full_name", LabelVI: "Họ và tên", Type: "text", Required: true, Prefill: "applicant.full_name"}},
 			Process: []catalog.Step{
