@@ -18,6 +18,7 @@ import (
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/internal/calendar"
+	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/db"
 	"github.com/motcua/motcua/internal/identity"
 )
@@ -43,6 +44,7 @@ Usage:
   motcua user add --username U --name "Full Name" --agency CODE --role ROLE[@CODE] … [--password-file F]
   motcua token create (--user U | --system NAME --agency CODE --role ROLE …) [--name N] [--ttl 720h]
   motcua audit verify      check the audit log's hash chain
+  motcua catalog import [--publish] FILE.json | motcua catalog export
 
 Run "motcua COMMAND --help" for the flags of a command. Every flag can also
 be set with a MOTCUA_* environment variable (see "motcua serve --help").
@@ -75,6 +77,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 		err = tokenCmd(ctx, args[1:], env)
 	case "audit":
 		err = auditCmd(ctx, args[1:], env)
+	case "catalog":
+		err = catalogCmd(ctx, args[1:], env)
 	default:
 		fmt.Fprintf(env.Stderr, "motcua: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -139,6 +143,7 @@ type core struct {
 	units    *agency.AdminUnits
 	agencies *agency.Service
 	calendar *calendar.Service
+	catalog  *catalog.Service
 	identity *identity.Service
 	now      func() time.Time
 }
@@ -170,6 +175,7 @@ func open(ctx context.Context, c *Config, env Env, log *slog.Logger) (*core, err
 	k.agencies = agency.NewService(d, k.audit, env.Now)
 	k.calendar = calendar.NewService(d, k.audit, k.agencies, nil, env.Now)
 	k.identity = identity.NewService(d, k.audit, k.agencies, identity.Config{Now: env.Now})
+	k.catalog = catalog.NewService(d, k.audit, k.agencies, env.Now)
 	if k.units, err = agency.LoadAdminUnits(); err != nil {
 		d.Close()
 		return nil, err

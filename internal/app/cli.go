@@ -3,17 +3,21 @@ package app
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/term"
 
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/identity"
 )
@@ -36,8 +40,9 @@ func cliError(err error) error {
 	}
 	var b strings.Builder
 	b.WriteString("invalid input:")
-	for f, m := range e.Fields {
-		fmt.Fprintf(&b, "\n  %s: %s", f, m.Key)
+	for _, f := range slices.Sorted(maps.Keys(e.Fields)) {
+		m := e.Fields[f]
+		fmt.Fprintf(&b, "\n  %s: %s %v", f, m.Key, m.Args)
 	}
 	return errors.New(b.String())
 }
@@ -240,5 +245,52 @@ func auditCmd(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("audit log does not verify (first bad record: %d)", res.Broken)
 	}
 	fmt.Fprintf(env.Stdout, "OK: %d records, hash chain intact\n", res.Records)
+	return nil
+}
+
+func catalogCmd(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 || (args[0] != "import" && args[0] != "export") {
+		return usagef("usage: motcua catalog import [--publish] FILE.json | motcua catalog export > FILE.json")
+	}
+	var publish bool
+	c, fs, err := parse("catalog", args[1:], env, func(fs *flag.FlagSet) {
+		if args[0] == "import" {
+			fs.BoolVar(&publish, "publish", false, "publish every imported procedure at once")
+		}
+	})
+	if err != nil {
+		return err
+	}
+	k, err := open(ctx, c, env, newLogger(c, env.Stderr))
+	if err != nil {
+		return err
+	}
+	defer k.close()
+	if args[0] == "export" {
+		b, err := k.catalog.Export(ctx)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
+		return enc.Encode(b)
+	}
+	if fs.NArg() != 1 {
+		return usagef("give the file to import")
+	}
+	raw, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	b, err := catalog.DecodeBundle(raw)
+	if err != nil {
+		return cliError(err)
+	}
+	res, err := k.catalog.Import(ctx, operator(env), b, publish)
+	if err != nil {
+		return cliError(err)
+	}
+	fmt.Fprintf(env.Stdout, "imported %d fields and %d procedures (%d published)\n", res.Fields, res.Procedures, res.Published)
 	return nil
 }

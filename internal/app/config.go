@@ -62,6 +62,7 @@ var commandOptions = map[string][]string{
 	"user":    {"db", "data", "log-level", "log-format"},
 	"token":   {"db", "data", "log-level", "log-format"},
 	"audit":   {"db", "data", "log-level", "log-format"},
+	"catalog": {"db", "data", "log-level", "log-format"},
 }
 
 // bindOptions declares the command's options on fs, with defaults taken from

@@ -159,7 +159,7 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 			demoAccounts = append(demoAccounts, web.DemoAccount{Username: a.Username, Password: demo.Password, Role: string(a.Roles[0]), Agency: name})
 		}
 	}
-	ws, err := web.New(web.Config{Agencies: k.agencies, Units: k.units, Calendar: k.calendar, Identity: k.identity,
+	ws, err := web.New(web.Config{Agencies: k.agencies, Units: k.units, Calendar: k.calendar, Catalog: k.catalog, Identity: k.identity,
 		CitizenLogin: citizenLogin, Audit: k.audit, DB: k.db, Locale: cat, Logger: k.log,
 		SecureCookies: c.secureCookies(), Demo: c.Demo, DemoAccounts: demoAccounts, DevIdP: c.DevIdP})
 	if err != nil {

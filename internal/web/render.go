@@ -15,6 +15,7 @@ import (
 
 	"github.com/motcua/motcua/internal/authz"
 	"github.com/motcua/motcua/internal/calendar"
+	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/locale"
 )
@@ -59,6 +60,19 @@ var funcs = template.FuncMap{
 		return m, nil
 	},
 	"has": func(vs []string, v string) bool { return slices.Contains(vs, v) },
+	// paras splits plain text into paragraphs at blank lines.
+	"paras": func(s string) []string {
+		var out []string
+		for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	},
+	"lines": func(s string) []string { return strings.Split(s, "\n") },
+	"add":   func(a, b int) int { return a + b },
+	"mul":   func(a, b int) int { return a * b },
 }
 
 func parsePages(cat *locale.Catalog) (*pages, error) {
@@ -143,6 +157,34 @@ func (p *Page) CivilDate(s string) string {
 // Day formats a calendar date with its weekday: "Thứ Năm, 30/04/2026".
 func (p *Page) Day(d calendar.Date) string {
 	return p.T(fmt.Sprintf("weekday.%d", int(d.Weekday()))) + ", " + p.CivilDate(d.String())
+}
+
+// Money formats an amount of đồng: "8.000 đồng", "8,000 VND".
+func (p *Page) Money(v int64) string {
+	if p.Lang == locale.EN {
+		return p.cat.Number(p.Lang, v) + " VND"
+	}
+	return p.cat.Number(p.Lang, v) + " đồng"
+}
+
+// Duration says a processing time in words: "05 ngày làm việc".
+func (p *Page) Duration(d catalog.Duration) string {
+	switch d.Unit {
+	case catalog.WithinDay:
+		return p.T("duration.within_day")
+	case catalog.WorkingHours:
+		return p.T("duration.hours", d.Value)
+	}
+	return p.T("duration.days", d.Value)
+}
+
+// Pick returns the English text when the page is in English and there is
+// one, else the Vietnamese.
+func (p *Page) Pick(vi, en string) string {
+	if p.Lang == locale.EN && en != "" {
+		return en
+	}
+	return vi
 }
 
 // Can reports whether the signed-in principal may do an action somewhere:

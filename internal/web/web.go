@@ -15,6 +15,7 @@ import (
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/internal/calendar"
+	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/db"
 	"github.com/motcua/motcua/internal/identity"
 	"github.com/motcua/motcua/internal/locale"
@@ -30,6 +31,7 @@ type Config struct {
 	Agencies     *agency.Service
 	Units        *agency.AdminUnits
 	Calendar     *calendar.Service
+	Catalog      *catalog.Service
 	Identity     *identity.Service
 	CitizenLogin *identity.CitizenLogin // nil when citizen sign-in is not configured
 	Audit        *audit.Log
@@ -66,6 +68,13 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.Handle("GET /static/", staticHandler())
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("POST /lang", s.setLang)
+
+	// The procedure catalogue.
+	mux.HandleFunc("GET /procedures", s.procedureSearch)
+	mux.HandleFunc("GET /procedures/{code}", s.procedurePage)
+	mux.HandleFunc("GET /procedures/{code}/cases/{case}/form.pdf", s.procedureFormPDF)
+	mux.HandleFunc("GET /fields", s.fieldList)
+	mux.HandleFunc("GET /agencies", s.agencyBrowse)
 
 	// Sign-in and out.
 	mux.HandleFunc("GET /login", s.citizenLoginPage)
