@@ -27,8 +27,12 @@ func BlankForm(d Document, c Case, version int) ([]byte, error) {
 	}
 	bold := pdf.Style{Bold: true, Align: pdf.Center}
 	steps := []func() error{
-		func() error { return doc.Text(pdf.Style{Bold: true, Align: pdf.Center, Size: 13}, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") },
-		func() error { return doc.Text(pdf.Style{Bold: true, Align: pdf.Center, Size: 14}, "Độc lập - Tự do - Hạnh phúc") },
+		func() error {
+			return doc.Text(pdf.Style{Bold: true, Align: pdf.Center, Size: 13}, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+		},
+		func() error {
+			return doc.Text(pdf.Style{Bold: true, Align: pdf.Center, Size: 14}, "Độc lập - Tự do - Hạnh phúc")
+		},
 		func() error { doc.Rule(160); doc.Space(14); return nil },
 		func() error { return doc.Text(pdf.Style{Bold: true, Align: pdf.Center, Size: 15}, "TỜ KHAI") },
 		func() error { return doc.Text(bold, strings.ToUpper(d.NameVI)) },
@@ -79,7 +83,9 @@ func BlankForm(d Document, c Case, version int) ([]byte, error) {
 			return doc.Text(pdf.Style{Italic: true, Align: pdf.Right}, "…………, ngày ….. tháng ….. năm ……")
 		},
 		func() error { return doc.Text(pdf.Style{Bold: true, Align: pdf.Right}, "NGƯỜI KHAI") },
-		func() error { return doc.Text(pdf.Style{Italic: true, Align: pdf.Right, After: 48}, "(Ký, ghi rõ họ tên)") },
+		func() error {
+			return doc.Text(pdf.Style{Italic: true, Align: pdf.Right, After: 48}, "(Ký, ghi rõ họ tên)")
+		},
 		func() error {
 			return doc.Text(pdf.Style{Size: 10, Italic: true}, fmt.Sprintf("(*) Thông tin bắt buộc. Mẫu tờ khai của thủ tục %s, %s, phiên bản %d; có thể nộp trực tuyến thay cho bản giấy nếu thủ tục cho phép.", d.Code, c.Code, version))
 		},

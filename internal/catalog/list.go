@@ -83,4 +83,3 @@ func (s *Service) Edit(ctx context.Context, p *authz.Principal, code string) (Do
 	}
 	return a.Versions[0].Doc, a.Lock, nil
 }
-
