@@ -227,6 +227,9 @@ func (s *Service) byCodeIn(ctx context.Context, q db.Querier, code string) (Agen
 // administrator; a child by an administrator whose grant covers the parent.
 func (s *Service) Create(ctx context.Context, p *authz.Principal, in Input) (Agency, error) {
 	const op = "agency.Create"
+	if !authz.CanSomewhere(p, authz.ManageAgency) {
+		return Agency{}, authz.Authorize(op, p, authz.ManageAgency, authz.Object{AgencyPath: "-"})
+	}
 	var out Agency
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		a, parent, err := s.validate(ctx, tx, op, in)
@@ -370,14 +373,18 @@ func (s *Service) PathOf(ctx context.Context, id int64) (string, error) {
 func (s *Service) PathsByCode(ctx context.Context, codes []string) (map[string]string, error) {
 	out := make(map[string]string, len(codes))
 	var canon []any
-	back := map[string]string{}
+	// Several spellings (H26.12, 000.00.12.H26) may name one agency: each
+	// gets the path under the spelling it was asked with.
+	back := map[string][]string{}
 	for _, c := range codes {
 		pc, err := ParseCode(strings.TrimSpace(c))
 		if err != nil {
 			continue
 		}
-		canon = append(canon, pc.String())
-		back[pc.String()] = c
+		if _, seen := back[pc.String()]; !seen {
+			canon = append(canon, pc.String())
+		}
+		back[pc.String()] = append(back[pc.String()], c)
 	}
 	if len(canon) == 0 {
 		return out, nil
@@ -393,7 +400,9 @@ func (s *Service) PathsByCode(ctx context.Context, codes []string) (map[string]s
 		if err := rows.Scan(&code, &path); err != nil {
 			return nil, errs.Wrap("agency.PathsByCode", err)
 		}
-		out[back[code]] = path
+		for _, in := range back[code] {
+			out[in] = path
+		}
 	}
 	return out, rows.Err()
 }

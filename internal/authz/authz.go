@@ -172,6 +172,27 @@ func Can(p *Principal, a Action, o Object) bool {
 	return false
 }
 
+// CanSomewhere reports whether p may perform a on something at all: a cheap
+// first check, so that those who may not act learn nothing from validation
+// errors about objects they cannot see.
+func CanSomewhere(p *Principal, a Action) bool {
+	if p == nil {
+		return false
+	}
+	if p.Kind == Operator {
+		return true
+	}
+	if p.Kind != Official && p.Kind != System {
+		return false
+	}
+	for _, g := range p.Grants {
+		if slices.Contains(policy[a], g.Role) {
+			return true
+		}
+	}
+	return false
+}
+
 // Authorize returns nil if p may perform a on o, and otherwise an
 // Unauthenticated error for anonymous callers (so the edge asks them to sign
 // in) or a Forbidden one.

@@ -137,13 +137,33 @@ func authorizeRoles(op string, p *authz.Principal, home agency.Agency, roles []r
 		if r.role == authz.PlatformAdmin && p.Kind != authz.Operator && !p.Has(authz.PlatformAdmin) {
 			return errs.E(op, errs.Forbidden, "account.role.platform_admin_only")
 		}
+		// A grant that reaches a sub-tree may only be handed out by someone
+		// whose own reach covers that whole sub-tree.
+		if r.subtree && !reachesSubtree(p, r.agency.Path) {
+			return errs.E(op, errs.Forbidden, "account.role.subtree_beyond_reach")
+		}
 	}
 	return nil
+}
+
+func reachesSubtree(p *authz.Principal, path string) bool {
+	if p.Kind == authz.Operator || p.Has(authz.PlatformAdmin) {
+		return true
+	}
+	for _, g := range p.Grants {
+		if g.Subtree && g.Covers(path) && authz.Can(&authz.Principal{Kind: p.Kind, Grants: []authz.Grant{g}}, authz.ManageAccounts, authz.Object{AgencyPath: path}) {
+			return true
+		}
+	}
+	return false
 }
 
 // CreateAccount creates an official's or a system's account with its roles.
 func (s *Service) CreateAccount(ctx context.Context, p *authz.Principal, in AccountInput) (Account, error) {
 	const op = "identity.CreateAccount"
+	if !authz.CanSomewhere(p, authz.ManageAccounts) {
+		return Account{}, authz.Authorize(op, p, authz.ManageAccounts, authz.Object{AgencyPath: "-"})
+	}
 	in.Active = true
 	home, roles, err := s.validateAccount(ctx, op, &in, true)
 	if err != nil {
@@ -372,7 +392,7 @@ func (s *Service) Accounts(ctx context.Context, p *authz.Principal, agencyPath s
 	if err := authz.Authorize(op, p, authz.ManageAccounts, authz.Object{AgencyPath: agencyPath}); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id FROM accounts a JOIN agencies g ON g.id = a.agency_id
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, g.path FROM accounts a JOIN agencies g ON g.id = a.agency_id
 		WHERE g.path LIKE ? ORDER BY a.username`, strings.ReplaceAll(agencyPath, "_", `\_`)+"%")
 	if err != nil {
 		return nil, errs.Wrap(op, err)
@@ -380,11 +400,16 @@ func (s *Service) Accounts(ctx context.Context, p *authz.Principal, agencyPath s
 	var ids []int64
 	for rows.Next() {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
+		var path string
+		if err := rows.Scan(&id, &path); err != nil {
 			rows.Close()
 			return nil, errs.Wrap(op, err)
 		}
-		ids = append(ids, id)
+		// The path matched the sub-tree, but the caller's grant may not
+		// reach that deep.
+		if authz.Can(p, authz.ManageAccounts, authz.Object{AgencyPath: path}) {
+			ids = append(ids, id)
+		}
 	}
 	rows.Close()
 	out := make([]Account, 0, len(ids))

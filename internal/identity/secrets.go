@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/motcua/motcua/internal/db"
@@ -52,6 +54,10 @@ func (s *Service) secret(ctx context.Context, name string, gen func() ([]byte, e
 	err := s.db.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&b)
 	if err == nil {
 		return b, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		// A failing read must not mint a new key that no other copy knows.
+		return nil, fmt.Errorf("read secret %s: %w", name, err)
 	}
 	v, err := gen()
 	if err != nil {

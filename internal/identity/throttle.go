@@ -37,15 +37,16 @@ func lockedUntil(ctx context.Context, q db.Querier, key string, now time.Time) (
 
 // recordFailure counts a failure against key and locks it when the policy says so.
 func recordFailure(ctx context.Context, tx *db.Tx, key string, p ThrottlePolicy, now time.Time) error {
+	// Make sure the row exists first, so that concurrent first failures
+	// all go through the locked read-and-update below instead of racing
+	// past the limit.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES (?, 0, ?, 0)
+		ON CONFLICT (key) DO NOTHING`, key, db.T(now)); err != nil {
+		return err
+	}
 	var failures int
 	var start db.Time
-	err := tx.QueryRowContext(ctx, `SELECT failures, window_start FROM login_throttle WHERE key = ?`+tx.Dialect().ForUpdate(), key).Scan(&failures, &start)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		_, err = tx.ExecContext(ctx, `INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES (?, 1, ?, 0)
-			ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1`, key, db.T(now))
-		return err
-	case err != nil:
+	if err := tx.QueryRowContext(ctx, `SELECT failures, window_start FROM login_throttle WHERE key = ?`+tx.Dialect().ForUpdate(), key).Scan(&failures, &start); err != nil {
 		return err
 	}
 	if now.Sub(start.Time) > p.Window {
@@ -57,7 +58,7 @@ func recordFailure(ctx context.Context, tx *db.Tx, key string, p ThrottlePolicy,
 		locked = db.T(now.Add(p.Lockout))
 		failures, start = 0, db.T(now)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE login_throttle SET failures = ?, window_start = ?, locked_until = ? WHERE key = ?`,
+	_, err := tx.ExecContext(ctx, `UPDATE login_throttle SET failures = ?, window_start = ?, locked_until = ? WHERE key = ?`,
 		failures, start, locked, key)
 	return err
 }
