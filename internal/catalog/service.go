@@ -150,6 +150,9 @@ func normalise(d *Document) {
 // the editor started from (0 for a new procedure).
 func (s *Service) SaveDraft(ctx context.Context, p *authz.Principal, d Document, lock int) (Version, error) {
 	const op = "catalog.SaveDraft"
+	if !authz.CanSomewhere(p, authz.ManageCatalog) {
+		return Version{}, authz.Authorize(op, p, authz.ManageCatalog, authz.Object{AgencyPath: "-"})
+	}
 	normalise(&d)
 	var out Version
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
@@ -338,6 +341,9 @@ type ImportResult struct {
 func (s *Service) Import(ctx context.Context, p *authz.Principal, b Bundle, publish bool) (ImportResult, error) {
 	const op = "catalog.Import"
 	var res ImportResult
+	if !authz.CanSomewhere(p, authz.ManageCatalog) {
+		return res, authz.Authorize(op, p, authz.ManageCatalog, authz.Object{AgencyPath: "-"})
+	}
 	if b.Format != Format {
 		var v errs.Validation
 		v.Add("format", "catalog.import.format", Format)
