@@ -17,6 +17,7 @@ import (
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/locale"
 )
@@ -28,6 +29,7 @@ var openapiFS embed.FS
 type Config struct {
 	Agencies *agency.Service
 	Units    *agency.AdminUnits
+	Catalog  *catalog.Service
 	Locale   *locale.Catalog
 	Logger   *slog.Logger
 }
@@ -59,6 +61,14 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/admin-units", s.searchAdminUnits)
 	mux.HandleFunc("GET /api/v1/admin-units/{code}", s.getAdminUnit)
 	mux.HandleFunc("GET /api/v1/me", s.me)
+	mux.HandleFunc("GET /api/v1/procedures", s.searchProcedures)
+	mux.HandleFunc("GET /api/v1/procedures/{code}", s.getProcedure)
+	mux.HandleFunc("PUT /api/v1/procedures/{code}/draft", s.saveDraft)
+	mux.HandleFunc("POST /api/v1/procedures/{code}/publish", s.publishProcedure)
+	mux.HandleFunc("POST /api/v1/procedures/{code}/withdraw", s.withdrawProcedure)
+	mux.HandleFunc("GET /api/v1/fields", s.listFields)
+	mux.HandleFunc("POST /api/v1/catalog/import", s.importCatalog)
+	mux.HandleFunc("GET /api/v1/catalog/export", s.exportCatalog)
 }
 
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {

@@ -41,6 +41,11 @@ func serve(ctx context.Context, args []string, env Env) error {
 		if loaded {
 			log.Info("demo data loaded")
 		}
+		if loaded, err := demo.LoadCatalog(ctx, k.catalog); err != nil {
+			return fmt.Errorf("load demo catalogue: %w", err)
+		} else if loaded {
+			log.Info("demo catalogue loaded")
+		}
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {

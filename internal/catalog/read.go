@@ -58,9 +58,9 @@ func (s *Service) Published(ctx context.Context, code string, number int) (Versi
 	var v Version
 	var err error
 	if number > 0 {
-		v, err = getVersion(ctx, s.db, `WHERE procedure_id = (SELECT id FROM procedures WHERE code = ?) AND number = ? AND status <> 'draft'`, code, number)
+		v, err = getVersion(ctx, s.db, `WHERE v.procedure_id = (SELECT id FROM procedures WHERE code = ?) AND v.number = ? AND v.status <> 'draft'`, code, number)
 	} else {
-		v, err = getVersion(ctx, s.db, `WHERE id = (SELECT current_version_id FROM procedures WHERE code = ? AND NOT withdrawn)`, code)
+		v, err = getVersion(ctx, s.db, `WHERE v.id = (SELECT current_version_id FROM procedures WHERE code = ? AND NOT withdrawn)`, code)
 	}
 	if errors.Is(err, errNone) {
 		return v, errs.E(op, errs.NotFound, "catalog.not_found")
@@ -90,7 +90,7 @@ func (s *Service) AdminView(ctx context.Context, p *authz.Principal, code string
 	if err != nil {
 		return Admin{}, errs.Wrap(op, err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+versionCols+` FROM procedure_versions WHERE procedure_id = ? ORDER BY number DESC`, proc.id)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+versionCols+versionFrom+`WHERE v.procedure_id = ? ORDER BY v.number DESC`, proc.id)
 	if err != nil {
 		return Admin{}, errs.Wrap(op, err)
 	}

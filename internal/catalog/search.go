@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/motcua/motcua/internal/db"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/fold"
 )
@@ -53,16 +52,12 @@ func (r Results) Pages() int {
 // and a 1,000-character paste cannot turn into a thousand-term query.
 const maxQueryWords = 12
 
-// maxMatches bounds how many full-text matches are ranked: more than any
-// person pages through, and it keeps the ranking cost flat.
-const maxMatches = 2000
-
 // Search finds published procedures. Words are folded (no diacritics, lower
-// case) and only letters and digits reach the full-text engine, so quotes,
-// operators and SQL in the input are just text. Matches in the name come
-// first: the name equal to the words, then the words as a phrase in the
-// name, then all words in the name, then matches elsewhere; within each
-// rank, the engine's relevance, then the shorter name.
+// case), so quotes, operators and SQL in the input are just text, and each
+// must be a word of the procedure or the beginning of one. Matches in the
+// name come first: the name equal to the words, then the words as a phrase
+// in the name, then all words in the name, then matches elsewhere; within
+// each rank, the shorter name first, then the code.
 func (s *Service) Search(ctx context.Context, q Query) (Results, error) {
 	const op = "catalog.Search"
 	if q.PerPage <= 0 || q.PerPage > 100 {
@@ -72,93 +67,46 @@ func (s *Service) Search(ctx context.Context, q Query) (Results, error) {
 		q.Page = 1
 	}
 	res := Results{Page: q.Page, PerPage: q.PerPage, Items: []Summary{}}
+	idx, err := s.index(ctx)
+	if err != nil {
+		return res, errs.Wrap(op, err)
+	}
 	words := fold.Words(q.Text)
 	if len(words) > maxQueryWords {
 		words = words[:maxQueryWords]
 	}
-	where, args := filters(q)
-	d := s.db.Dialect()
-	var ids []int64
+	type hit struct {
+		e    *entry
+		tier int
+	}
+	var hits []hit
 	if len(words) == 0 {
-		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM procedures p JOIN procedure_versions v ON v.id = p.current_version_id
-			WHERE NOT p.withdrawn`+where, args...).Scan(&res.Total); err != nil {
-			return res, errs.Wrap(op, err)
-		}
-		rows, err := s.db.QueryContext(ctx, `SELECT v.id FROM procedures p JOIN procedure_versions v ON v.id = p.current_version_id
-			WHERE NOT p.withdrawn`+where+` ORDER BY v.folded_name, p.code LIMIT ? OFFSET ?`, append(args, q.PerPage, (q.Page-1)*q.PerPage)...)
-		if err != nil {
-			return res, errs.Wrap(op, err)
-		}
-		for rows.Next() {
-			var id int64
-			rows.Scan(&id)
-			ids = append(ids, id)
-		}
-		rows.Close()
-	} else {
-		var sqlq string
-		var match string
-		if d == db.Postgres {
-			match = strings.Join(words, ":* & ") + ":*"
-			sqlq = `SELECT v.id, v.folded_name, ts_rank(v.search, to_tsquery('simple', ?)) AS r
-				FROM procedures p JOIN procedure_versions v ON v.id = p.current_version_id
-				WHERE NOT p.withdrawn AND v.search @@ to_tsquery('simple', ?)` + where + ` ORDER BY r DESC LIMIT ?`
-			args = append([]any{match, match}, args...)
-		} else {
-			match = `"` + strings.Join(words, `"* "`) + `"*`
-			sqlq = `SELECT v.id, v.folded_name, -bm25(procedure_search, 10.0, 1.0) AS r
-				FROM procedure_search JOIN procedure_versions v ON v.id = procedure_search.rowid
-				JOIN procedures p ON p.current_version_id = v.id
-				WHERE procedure_search MATCH ? AND NOT p.withdrawn` + where + ` ORDER BY r DESC LIMIT ?`
-			args = append([]any{match}, args...)
-		}
-		rows, err := s.db.QueryContext(ctx, sqlq, append(args, maxMatches)...)
-		if err != nil {
-			return res, errs.Wrap(op, err)
-		}
-		type hit struct {
-			id   int64
-			name string
-			tier int
-			r    float64
-		}
-		var hits []hit
-		phrase := strings.Join(words, " ")
-		for rows.Next() {
-			var h hit
-			if err := rows.Scan(&h.id, &h.name, &h.r); err != nil {
-				rows.Close()
-				return res, errs.Wrap(op, err)
+		for i := range idx.entries {
+			if e := &idx.entries[i]; e.keep(q) {
+				hits = append(hits, hit{e: e})
 			}
-			h.tier = nameTier(h.name, phrase, words)
-			hits = append(hits, h)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return res, errs.Wrap(op, err)
+	} else {
+		phrase := strings.Join(words, " ")
+		for _, i := range idx.matching(words) {
+			if e := &idx.entries[i]; e.keep(q) {
+				hits = append(hits, hit{e, nameTier(e.name, phrase, words)})
+			}
 		}
 		slices.SortStableFunc(hits, func(a, b hit) int {
-			switch {
-			case a.tier != b.tier:
+			if a.tier != b.tier {
 				return a.tier - b.tier
-			case a.r != b.r:
-				if a.r > b.r {
-					return -1
-				}
-				return 1
 			}
-			return len(a.name) - len(b.name)
+			if d := len(a.e.name) - len(b.e.name); d != 0 {
+				return d
+			}
+			return strings.Compare(a.e.sum.Code, b.e.sum.Code)
 		})
-		res.Total = len(hits)
-		for i := (q.Page - 1) * q.PerPage; i < len(hits) && i < q.Page*q.PerPage; i++ {
-			ids = append(ids, hits[i].id)
-		}
 	}
-	items, err := s.summaries(ctx, ids)
-	if err != nil {
-		return res, errs.Wrap(op, err)
+	res.Total = len(hits)
+	for i := (q.Page - 1) * q.PerPage; i < len(hits) && i < q.Page*q.PerPage; i++ {
+		res.Items = append(res.Items, hits[i].e.sum)
 	}
-	res.Items = items
 	return res, nil
 }
 
@@ -187,57 +135,4 @@ func nameTier(name, phrase string, words []string) int {
 		return 2
 	}
 	return 3
-}
-
-// filters turns the query's filters into SQL over the alias v.
-func filters(q Query) (string, []any) {
-	var b strings.Builder
-	var args []any
-	if q.Field != "" {
-		b.WriteString(` AND v.field_code = ?`)
-		args = append(args, q.Field)
-	}
-	if q.Online != "" {
-		b.WriteString(` AND v.online_level = ?`)
-		args = append(args, q.Online)
-	}
-	for _, f := range []struct{ facet, value string }{{"level", q.Level}, {"agency", q.Agency}, {"applicant", q.Applicant}} {
-		if f.value != "" {
-			b.WriteString(` AND v.id IN (SELECT version_id FROM procedure_facets WHERE facet = ? AND value = ?)`)
-			args = append(args, f.facet, f.value)
-		}
-	}
-	return b.String(), args
-}
-
-// summaries loads the list entries of versions, in the order of ids.
-func (s *Service) summaries(ctx context.Context, ids []int64) ([]Summary, error) {
-	out := make([]Summary, 0, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	ph := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT v.id, p.code, v.name_vi, v.name_en, v.field_code, v.online_level, v.number
-		FROM procedure_versions v JOIN procedures p ON p.id = v.procedure_id WHERE v.id IN (`+ph+`)`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	byID := map[int64]Summary{}
-	for rows.Next() {
-		var id int64
-		var sm Summary
-		if err := rows.Scan(&id, &sm.Code, &sm.NameVI, &sm.NameEN, &sm.Field, &sm.OnlineLevel, &sm.Version); err != nil {
-			return nil, err
-		}
-		byID[id] = sm
-	}
-	for _, id := range ids {
-		out = append(out, byID[id])
-	}
-	return out, rows.Err()
 }

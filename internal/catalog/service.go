@@ -27,6 +27,7 @@ type Service struct {
 	audit    *audit.Log
 	agencies Agencies
 	now      func() time.Time
+	cache    indexCache
 }
 
 // NewService returns a Service.
@@ -208,7 +209,7 @@ func (s *Service) saveDraft(ctx context.Context, tx *db.Tx, op string, p *authz.
 	if _, err := tx.ExecContext(ctx, `UPDATE procedures SET draft_version_id = ?, lock_version = lock_version + 1, updated_at = ? WHERE id = ?`, id, now, proc.id); err != nil {
 		return Version{}, errs.Wrap(op, err)
 	}
-	v, err := getVersion(ctx, tx, `WHERE id = ?`, id)
+	v, err := getVersion(ctx, tx, `WHERE v.id = ?`, id)
 	if err != nil {
 		return Version{}, errs.Wrap(op, err)
 	}
@@ -243,7 +244,7 @@ func (s *Service) publish(ctx context.Context, tx *db.Tx, op string, p *authz.Pr
 	if proc.draft == 0 {
 		return Version{}, errs.E(op, errs.Conflict, "catalog.no_draft")
 	}
-	draft, err := getVersion(ctx, tx, `WHERE id = ?`, proc.draft)
+	draft, err := getVersion(ctx, tx, `WHERE v.id = ?`, proc.draft)
 	if err != nil {
 		return Version{}, errs.Wrap(op, err)
 	}
@@ -257,9 +258,6 @@ func (s *Service) publish(ctx context.Context, tx *db.Tx, op string, p *authz.Pr
 		if _, err := tx.ExecContext(ctx, `UPDATE procedure_versions SET status = 'superseded' WHERE id = ?`, proc.current); err != nil {
 			return Version{}, errs.Wrap(op, err)
 		}
-		if err := unindex(ctx, tx, proc.current); err != nil {
-			return Version{}, errs.Wrap(op, err)
-		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE procedure_versions SET status = 'published', published_at = ?, published_by = ? WHERE id = ?`,
 		now, p.Actor().Name, draft.ID); err != nil {
@@ -269,7 +267,7 @@ func (s *Service) publish(ctx context.Context, tx *db.Tx, op string, p *authz.Pr
 		lock_version = lock_version + 1, updated_at = ? WHERE id = ?`, draft.ID, now, proc.id); err != nil {
 		return Version{}, errs.Wrap(op, err)
 	}
-	if err := indexCurrent(ctx, tx, draft.ID); err != nil {
+	if err := bumpRev(ctx, tx, now); err != nil {
 		return Version{}, errs.Wrap(op, err)
 	}
 	if err := s.audit.Record(ctx, tx, audit.Entry{Actor: p.Actor(), Action: "catalog.publish", ObjectType: "procedure", ObjectID: code,
@@ -295,7 +293,7 @@ func (s *Service) Withdraw(ctx context.Context, p *authz.Principal, code, reason
 		if proc.current == 0 || proc.withdrawn {
 			return errs.E(op, errs.Conflict, "catalog.not_published")
 		}
-		cur, err := getVersion(ctx, tx, `WHERE id = ?`, proc.current)
+		cur, err := getVersion(ctx, tx, `WHERE v.id = ?`, proc.current)
 		if err != nil {
 			return errs.Wrap(op, err)
 		}
@@ -319,7 +317,7 @@ func (s *Service) Withdraw(ctx context.Context, p *authz.Principal, code, reason
 		if _, err := tx.ExecContext(ctx, `UPDATE procedures SET withdrawn = TRUE, lock_version = lock_version + 1, updated_at = ? WHERE id = ?`, db.T(s.now()), proc.id); err != nil {
 			return errs.Wrap(op, err)
 		}
-		if err := unindex(ctx, tx, proc.current); err != nil {
+		if err := bumpRev(ctx, tx, db.T(s.now())); err != nil {
 			return errs.Wrap(op, err)
 		}
 		return s.audit.Record(ctx, tx, audit.Entry{Actor: p.Actor(), Action: "catalog.withdraw", ObjectType: "procedure", ObjectID: code,
@@ -429,7 +427,7 @@ func (s *Service) Export(ctx context.Context) (Bundle, error) {
 	for _, f := range fs {
 		b.Fields = append(b.Fields, f.Field)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT v.`+strings.ReplaceAll(versionCols, ", ", ", v.")+` FROM procedures p JOIN procedure_versions v ON v.id = p.current_version_id
+	rows, err := s.db.QueryContext(ctx, `SELECT `+versionCols+versionFrom+` JOIN procedures p ON v.id = p.current_version_id
 		WHERE NOT p.withdrawn ORDER BY p.code`)
 	if err != nil {
 		return b, errs.Wrap(op, err)

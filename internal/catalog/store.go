@@ -40,7 +40,11 @@ func getProc(ctx context.Context, q db.Querier, code string, lock bool) (procRow
 	return r, err
 }
 
-const versionCols = `id, procedure_id, number, status, doc, created_at, created_by, published_at, published_by`
+// versionCols reads a version with its document; queries using it join
+// procedure_documents as d on the version alias v.
+const versionCols = `v.id, v.procedure_id, v.number, v.status, d.doc, v.created_at, v.created_by, v.published_at, v.published_by`
+
+const versionFrom = ` FROM procedure_versions v JOIN procedure_documents d ON d.version_id = v.id `
 
 func scanVersion(s interface{ Scan(...any) error }) (Version, error) {
 	var v Version
@@ -57,7 +61,7 @@ func scanVersion(s interface{ Scan(...any) error }) (Version, error) {
 }
 
 func getVersion(ctx context.Context, q db.Querier, where string, args ...any) (Version, error) {
-	v, err := scanVersion(q.QueryRowContext(ctx, `SELECT `+versionCols+` FROM procedure_versions `+where, args...))
+	v, err := scanVersion(q.QueryRowContext(ctx, `SELECT `+versionCols+versionFrom+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, errNone
 	}
@@ -83,10 +87,13 @@ func insertVersion(ctx context.Context, tx *db.Tx, procID int64, number int, sta
 		return 0, err
 	}
 	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO procedure_versions (procedure_id, number, status, doc, name_vi, name_en, field_code, online_level,
-		folded_name, folded_text, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		procID, number, status, string(doc), d.NameVI, d.NameEN, d.Field, d.OnlineLevel, fold.Fold(d.NameVI), searchText(d, fieldName), now, by).Scan(&id)
+	err = tx.QueryRowContext(ctx, `INSERT INTO procedure_versions (procedure_id, number, status, name_vi, name_en, field_code, online_level,
+		folded_name, folded_text, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		procID, number, status, d.NameVI, d.NameEN, d.Field, d.OnlineLevel, fold.Fold(d.NameVI), searchText(d, fieldName), now, by).Scan(&id)
 	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO procedure_documents (version_id, doc) VALUES (?, ?)`, id, string(doc)); err != nil {
 		return 0, err
 	}
 	return id, writeFacets(ctx, tx, id, d)
@@ -98,9 +105,16 @@ func updateDraft(ctx context.Context, tx *db.Tx, id int64, d *Document, fieldNam
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE procedure_versions SET doc = ?, name_vi = ?, name_en = ?, field_code = ?, online_level = ?,
+	res, err := tx.ExecContext(ctx, `UPDATE procedure_versions SET name_vi = ?, name_en = ?, field_code = ?, online_level = ?,
 		folded_name = ?, folded_text = ?, created_at = ?, created_by = ? WHERE id = ? AND status = 'draft'`,
-		string(doc), d.NameVI, d.NameEN, d.Field, d.OnlineLevel, fold.Fold(d.NameVI), searchText(d, fieldName), now, by, id); err != nil {
+		d.NameVI, d.NameEN, d.Field, d.OnlineLevel, fold.Fold(d.NameVI), searchText(d, fieldName), now, by, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("version %d is not a draft", id)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE procedure_documents SET doc = ? WHERE version_id = ?`, string(doc), id); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM procedure_facets WHERE version_id = ?`, id); err != nil {
@@ -130,24 +144,6 @@ func writeFacets(ctx context.Context, tx *db.Tx, id int64, d *Document) error {
 		return err
 	}
 	return add("applicant", d.Applicants)
-}
-
-// indexCurrent puts a version into the SQLite full-text table (PostgreSQL
-// indexes every row through its generated column and filters on current).
-func indexCurrent(ctx context.Context, tx *db.Tx, versionID int64) error {
-	if tx.Dialect() != db.SQLite {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO procedure_search (rowid, name, body) SELECT id, folded_name, folded_text FROM procedure_versions WHERE id = ?`, versionID)
-	return err
-}
-
-func unindex(ctx context.Context, tx *db.Tx, versionID int64) error {
-	if tx.Dialect() != db.SQLite || versionID == 0 {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `DELETE FROM procedure_search WHERE rowid = ?`, versionID)
-	return err
 }
 
 func fieldName(ctx context.Context, q db.Querier, code string) (string, error) {

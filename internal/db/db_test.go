@@ -170,7 +170,7 @@ func TestTxAndErrors(t *testing.T) {
 			t.Fatalf("Tx = %v, want boom", err)
 		}
 		var n int
-		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM settings`).Scan(&n); err != nil || n != 0 {
+		if err := d.QueryRowContext(ctx, `SELECT COUNT(*) FROM settings WHERE key = ?`, "a").Scan(&n); err != nil || n != 0 {
 			t.Fatalf("rows after rollback = %d, %v", n, err)
 		}
 		// Commit, AfterCommit, time round trip, unique violation.

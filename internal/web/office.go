@@ -28,6 +28,7 @@ var capabilities = []capability{
 	{string(authz.ManageAgency), "/office/agencies"},
 	{string(authz.ManageAccounts), "/office/accounts"},
 	{string(authz.ManageCalendar), "/office/calendar"},
+	{string(authz.ManageCatalog), "/office/catalog"},
 	{string(authz.ReadAudit), "/office/audit"},
 	{string(authz.ReadCitizen), ""},
 }

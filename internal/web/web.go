@@ -104,6 +104,21 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /office/calendar", s.calendarAdd)
 	mux.HandleFunc("POST /office/calendar/{id}/delete", s.calendarDelete)
 	mux.HandleFunc("GET /office/audit", s.auditPage)
+	mux.HandleFunc("GET /office/catalog", s.catalogList)
+	mux.HandleFunc("GET /office/catalog/new", s.catalogNew)
+	mux.HandleFunc("POST /office/catalog", s.catalogSave)
+	mux.HandleFunc("GET /office/catalog/import", s.catalogImportPage)
+	mux.HandleFunc("POST /office/catalog/import", s.catalogImport)
+	mux.HandleFunc("GET /office/catalog/export.json", s.catalogExportJSON)
+	mux.HandleFunc("GET /office/catalog/export.xlsx", s.catalogExportXLSX)
+	mux.HandleFunc("GET /office/catalog/template.xlsx", s.catalogTemplateXLSX)
+	mux.HandleFunc("GET /office/catalog/{code}", s.catalogView)
+	mux.HandleFunc("GET /office/catalog/{code}/edit", s.catalogEdit)
+	mux.HandleFunc("POST /office/catalog/{code}", s.catalogSave)
+	mux.HandleFunc("POST /office/catalog/{code}/publish", s.catalogPublish)
+	mux.HandleFunc("POST /office/catalog/{code}/withdraw", s.catalogWithdraw)
+	mux.HandleFunc("GET /office/catalog/{code}/preview", s.catalogPreview)
+	mux.HandleFunc("GET /office/catalog/{code}/compare", s.catalogCompare)
 }
 
 // NotFound renders the 404 page in the user's language.

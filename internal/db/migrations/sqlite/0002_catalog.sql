@@ -18,15 +18,19 @@ CREATE TABLE procedures (
     updated_at BIGINT NOT NULL
 );
 
--- One row per version. doc is the whole content (JSON) and never changes
--- once status leaves 'draft'; the other columns are copied out of it for
--- listing, filtering and search.
+-- The catalogue's revision, bumped in the same transaction as every change
+-- citizens can see (publish, withdraw, import), so that every server copy
+-- knows when its in-memory search index is stale.
+INSERT INTO settings (key, value, updated_at) VALUES ('catalog.rev', '0', 0);
+
+-- One row per version: the columns copied out of the version's document
+-- for listing, filtering and search. The document itself lives in
+-- procedure_documents, so that scanning these rows never reads it.
 CREATE TABLE procedure_versions (
     id INTEGER PRIMARY KEY,
     procedure_id BIGINT NOT NULL REFERENCES procedures (id),
     number INTEGER NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('draft', 'published', 'superseded', 'withdrawn')),
-    doc TEXT NOT NULL,
     name_vi TEXT NOT NULL,
     name_en TEXT NOT NULL DEFAULT '',
     field_code TEXT NOT NULL REFERENCES fields (code),
@@ -40,10 +44,13 @@ CREATE TABLE procedure_versions (
     UNIQUE (procedure_id, number)
 );
 CREATE INDEX procedure_versions_field ON procedure_versions (field_code);
+CREATE INDEX procedure_versions_name ON procedure_versions (folded_name);
 
--- Full-text index over the current published versions only (rowid =
--- procedure_versions.id), fed with folded text, kept by the service.
-CREATE VIRTUAL TABLE procedure_search USING fts5 (name, body, tokenize = 'ascii');
+-- The whole content of a version (JSON), frozen once published.
+CREATE TABLE procedure_documents (
+    version_id BIGINT PRIMARY KEY REFERENCES procedure_versions (id),
+    doc TEXT NOT NULL
+);
 
 -- Filterable facts of each version: level, agency, applicant.
 CREATE TABLE procedure_facets (
