@@ -171,7 +171,7 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 		return nil, err
 	}
 	ws.Register(mux)
-	as, err := api.New(api.Config{Agencies: k.agencies, Units: k.units, Locale: cat, Logger: k.log})
+	as, err := api.New(api.Config{Agencies: k.agencies, Units: k.units, Catalog: k.catalog, Locale: cat, Logger: k.log})
 	if err != nil {
 		return nil, err
 	}
