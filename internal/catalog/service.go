@@ -224,6 +224,9 @@ func (s *Service) saveDraft(ctx context.Context, tx *db.Tx, op string, p *authz.
 // version it replaces stays readable as superseded.
 func (s *Service) Publish(ctx context.Context, p *authz.Principal, code string) (Version, error) {
 	const op = "catalog.Publish"
+	if !authz.CanSomewhere(p, authz.ManageCatalog) {
+		return Version{}, authz.Authorize(op, p, authz.ManageCatalog, authz.Object{AgencyPath: "-"})
+	}
 	var out Version
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
 		var err error
@@ -282,6 +285,9 @@ func (s *Service) publish(ctx context.Context, tx *db.Tx, op string, p *authz.Pr
 // versions stay readable by number, for the dossiers filed under them.
 func (s *Service) Withdraw(ctx context.Context, p *authz.Principal, code, reason string) error {
 	const op = "catalog.Withdraw"
+	if !authz.CanSomewhere(p, authz.ManageCatalog) {
+		return authz.Authorize(op, p, authz.ManageCatalog, authz.Object{AgencyPath: "-"})
+	}
 	return s.db.Tx(ctx, func(tx *db.Tx) error {
 		proc, err := getProc(ctx, tx, code, true)
 		if errors.Is(err, errNone) {
