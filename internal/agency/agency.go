@@ -61,6 +61,8 @@ type Agency struct {
 	Phone         string
 	Email         string
 	WorkingHours  string // "" = the platform default
+	CodeFormat    string // dossier code format: "A" (TT 01/2018) or "B" (TT 04/2025)
+	CodeOwner     string // format B: the system owner's two digits
 	Active        bool
 	Version       int
 	CreatedAt     time.Time

@@ -248,6 +248,7 @@ func (s *Service) Create(ctx context.Context, p *authz.Principal, in Input) (Age
 		}
 		a.CreatedAt = s.now()
 		a.UpdatedAt = a.CreatedAt
+		a.CodeFormat = "A" // the column's default; format B is set per agency by configuration
 		if err := insertAgency(ctx, tx, &a); err != nil {
 			if db.IsUniqueViolation(err) {
 				var v errs.Validation
@@ -287,6 +288,7 @@ func (s *Service) Update(ctx context.Context, p *authz.Principal, id int64, vers
 			return err
 		}
 		a.ID, a.CreatedAt, a.UpdatedAt = old.ID, old.CreatedAt, s.now()
+		a.CodeFormat, a.CodeOwner = old.CodeFormat, old.CodeOwner
 		a.ParentID, a.Path, a.Depth = old.ParentID, old.Path, old.Depth
 		newParentID := int64(0)
 		if parent != nil {

@@ -11,14 +11,14 @@ import (
 )
 
 const agencyCols = `id, code, COALESCE(parent_id, 0), path, depth, kind, tier, name_vi, name_en, short_name,
-	COALESCE(admin_unit_code, ''), address, phone, email, working_hours, active, version, created_at, updated_at`
+	COALESCE(admin_unit_code, ''), address, phone, email, working_hours, dossier_code_format, dossier_code_owner, active, version, created_at, updated_at`
 
 func scanAgency(s interface{ Scan(...any) error }) (Agency, error) {
 	var a Agency
 	var code string
 	var created, updated db.Time
 	err := s.Scan(&a.ID, &code, &a.ParentID, &a.Path, &a.Depth, &a.Kind, &a.Tier, &a.NameVI, &a.NameEN, &a.ShortName,
-		&a.AdminUnitCode, &a.Address, &a.Phone, &a.Email, &a.WorkingHours, &a.Active, &a.Version, &created, &updated)
+		&a.AdminUnitCode, &a.Address, &a.Phone, &a.Email, &a.WorkingHours, &a.CodeFormat, &a.CodeOwner, &a.Active, &a.Version, &created, &updated)
 	if err != nil {
 		return a, err
 	}

@@ -124,6 +124,9 @@ const (
 	ReadAudit      Action = "audit.read"
 	ReadCitizen    Action = "citizen.read"   // a citizen's personal data
 	ManageCatalog  Action = "catalog.manage" // draft, publish, withdraw, import procedures
+	ReadDossier    Action = "dossier.read"   // see a dossier and its applicant's data
+	ReceiveDossier Action = "dossier.receive"
+	ProcessDossier Action = "dossier.process"
 )
 
 // policy says which roles may perform an action within their grant's scope.
@@ -135,6 +138,11 @@ var policy = map[Action][]Role{
 	ReadAudit:      {PlatformAdmin},
 	ReadCitizen:    {PlatformAdmin, ReceptionOfficer, Specialist, UnitHead, Leader},
 	ManageCatalog:  {PlatformAdmin, AgencyAdmin},
+	// Dossiers hold citizens' personal data: only the people who work on
+	// them, never the administrators of the platform as such.
+	ReadDossier:    {ReceptionOfficer, Specialist, UnitHead, Leader},
+	ReceiveDossier: {ReceptionOfficer},
+	ProcessDossier: {Specialist, UnitHead, Leader, ReceptionOfficer},
 }
 
 // Object is what an action is performed on. AgencyPath "" means the object

@@ -1,0 +1,166 @@
+package dossier
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/motcua/motcua/internal/audit"
+	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/db"
+	"github.com/motcua/motcua/internal/errs"
+)
+
+// Get returns a dossier with its files and history to its applicant or to
+// the officials of its receiving or processing agency. The read of the
+// applicant's personal data is audited, whoever reads it.
+func (s *Service) Get(ctx context.Context, p *authz.Principal, id int64) (Dossier, error) {
+	const op = "dossier.Get"
+	d, err := getDossier(ctx, s.db, `WHERE id = ?`, id)
+	if errors.Is(err, errNone) {
+		return d, errs.E(op, errs.NotFound, "dossier.not_found")
+	}
+	if err != nil {
+		return d, errs.Wrap(op, err)
+	}
+	switch {
+	case p.Kind == authz.Citizen && p.NationalID == d.Applicant.NationalID && d.Applicant.NationalID != "":
+	case p.IsStaff() && s.mayRead(ctx, p, &d):
+	case !p.Authenticated():
+		return Dossier{}, errs.E(op, errs.Unauthenticated, "error.unauthenticated")
+	default:
+		// Not theirs: it does not exist for them.
+		return Dossier{}, errs.E(op, errs.NotFound, "dossier.not_found")
+	}
+	if d.Files, err = listFiles(ctx, s.db, d.ID); err != nil {
+		return d, errs.Wrap(op, err)
+	}
+	if d.Events, err = listEvents(ctx, s.db, d.ID); err != nil {
+		return d, errs.Wrap(op, err)
+	}
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		return s.audit.Record(ctx, tx, audit.Entry{Actor: p.Actor(), Action: "dossier.read", ObjectType: "dossier",
+			ObjectID: strconv.FormatInt(d.ID, 10), SubjectNationalID: d.Applicant.NationalID, PersonalRead: true})
+	})
+	return d, errs.Wrap(op, err)
+}
+
+// ByCode returns the id of the dossier with the code, for the pages that
+// address dossiers by code; it says nothing about the dossier itself.
+func (s *Service) ByCode(ctx context.Context, code string) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM dossiers WHERE code = ?`, NormaliseCode(code)).Scan(&id)
+	if err != nil {
+		return 0, errs.E("dossier.ByCode", errs.NotFound, "dossier.not_found")
+	}
+	return id, nil
+}
+
+// Lookup answers the public lookup by code: procedure, status and dates,
+// nothing personal. A malformed code is Invalid before any query.
+func (s *Service) Lookup(ctx context.Context, code string) (Public, error) {
+	const op = "dossier.Lookup"
+	if _, _, ok := ParseCode(code); !ok {
+		var v errs.Validation
+		v.Add("code", "dossier.code.malformed")
+		return Public{}, v.Err(op)
+	}
+	d, err := getDossier(ctx, s.db, `WHERE code = ?`, NormaliseCode(code))
+	if errors.Is(err, errNone) {
+		return Public{}, errs.E(op, errs.NotFound, "dossier.not_found")
+	}
+	if err != nil {
+		return Public{}, errs.Wrap(op, err)
+	}
+	return Public{Code: d.Code, ProcedureCode: d.ProcedureCode, ProcedureName: d.ProcedureName, Status: d.Status, External: d.Status.External(),
+		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, FinishedAt: d.FinishedAt, ReturnedAt: d.ReturnedAt}, nil
+}
+
+// Mine lists the signed-in citizen's dossiers, newest first.
+func (s *Service) Mine(ctx context.Context, p *authz.Principal) ([]Dossier, error) {
+	const op = "dossier.Mine"
+	if p.Kind != authz.Citizen {
+		return nil, errs.E(op, errs.Unauthenticated, "error.unauthenticated")
+	}
+	ds, err := queryDossiers(ctx, s.db, `WHERE applicant_national_id = ? ORDER BY created_at DESC, id DESC LIMIT 200`, p.NationalID)
+	return ds, errs.Wrap(op, err)
+}
+
+// Box is a tray of the inbox.
+type Box string
+
+// The trays.
+const (
+	BoxNew        Box = "new"         // submitted online, waiting for reception
+	BoxInProgress Box = "in_progress" // in processing at a step of one of my roles
+	BoxDueSoon    Box = "due_soon"    // due within one working day
+	BoxOverdue    Box = "overdue"     // past the deadline
+	BoxMine       Box = "mine"        // assigned to me
+	BoxResults    Box = "results"     // results and refusals waiting to be returned
+)
+
+// Boxes lists the trays in display order.
+var Boxes = []Box{BoxNew, BoxMine, BoxInProgress, BoxDueSoon, BoxOverdue, BoxResults}
+
+// Inbox lists the dossiers of a tray for an official: those of the
+// agencies their grants cover, newest deadlines first.
+func (s *Service) Inbox(ctx context.Context, p *authz.Principal, box Box, limit int) ([]Dossier, error) {
+	const op = "dossier.Inbox"
+	if !p.IsStaff() {
+		return nil, authz.Authorize(op, p, authz.ReadDossier, authz.Object{AgencyPath: "-"})
+	}
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+
+	var args []any
+	scope := func(col string, roles ...authz.Role) string {
+		var parts []string
+		for _, g := range p.Grants {
+			for _, r := range roles {
+				if g.Role != r {
+					continue
+				}
+				if g.Subtree {
+					parts = append(parts, `ag.path LIKE ?`)
+					args = append(args, g.AgencyPath+"%")
+				} else {
+					parts = append(parts, `ag.path = ?`)
+					args = append(args, g.AgencyPath)
+				}
+			}
+		}
+		if len(parts) == 0 {
+			return "1 = 0"
+		}
+		return `d.` + col + ` IN (SELECT ag.id FROM agencies ag WHERE ` + strings.Join(parts, " OR ") + `)`
+	}
+	now := db.T(s.now())
+	working := []authz.Role{authz.ReceptionOfficer, authz.Specialist, authz.UnitHead, authz.Leader}
+	var where string
+	switch box {
+	case BoxNew:
+		where = `d.status IN ('submitted') AND ` + scope("receiving_agency_id", authz.ReceptionOfficer)
+	case BoxResults:
+		where = `d.status IN ('result_ready', 'refused') AND ` + scope("receiving_agency_id", authz.ReceptionOfficer)
+	case BoxMine:
+		where = `d.assignee_id = ?`
+		args = append(args, p.ID)
+	case BoxInProgress:
+		where = `d.status IN ('processing', 'consulting', 'supplement', 'awaiting_payment') AND ` + scope("processing_agency_id", working...)
+	case BoxDueSoon:
+		where = `d.status IN ('processing', 'consulting') AND d.due_at > ? AND d.due_at <= ? AND ` + scope("processing_agency_id", working...)
+		args = append([]any{now, db.T(s.now().Add(24 * time.Hour))}, args...)
+	case BoxOverdue:
+		where = `d.status IN ('processing', 'consulting', 'supplement', 'awaiting_payment') AND d.due_at < ? AND ` + scope("processing_agency_id", working...)
+		args = append([]any{now}, args...)
+	default:
+		var v errs.Validation
+		v.Add("box", "catalog.unknown_value", string(box))
+		return nil, v.Err(op)
+	}
+	rows, err := queryDossiers(ctx, s.db, `d WHERE `+where+` ORDER BY d.due_at, d.id LIMIT ?`, append(args, limit)...)
+	return rows, errs.Wrap(op, err)
+}
