@@ -44,9 +44,10 @@ func TestEveryMessageKeyExists(t *testing.T) {
 
 	// Keys in Go source: errors, field errors, page titles, audit actions.
 	goKeys := []*regexp.Regexp{
-		regexp.MustCompile(`errs\.E\([^,]+, errs\.\w+, "([a-z0-9_.-]+)"`),
-		regexp.MustCompile(`\.Add\([^,]+, "([a-z0-9_.-]+)"`),
+		regexp.MustCompile(`errs\.E\([^,\n]+, errs\.\w+, "([a-z0-9_.-]+)"`),
+		regexp.MustCompile(`\.Add\([^,\n]+, "([a-z0-9_.-]+)"`),
 		regexp.MustCompile(`Msg\{Key: "([a-z0-9_.-]+)"`),
+		regexp.MustCompile(`\.invalid\("[^"]+", "([a-z0-9_.-]+)"`),
 		regexp.MustCompile(`s\.page\(r, "([a-z0-9_.-]+)"\)`),
 		regexp.MustCompile(`p\.T\("([a-z0-9_.-]+)"`),
 	}
