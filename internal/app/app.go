@@ -17,9 +17,11 @@ import (
 
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/audit"
+	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/calendar"
 	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/db"
+	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/identity"
 )
 
@@ -145,6 +147,8 @@ type core struct {
 	calendar *calendar.Service
 	catalog  *catalog.Service
 	identity *identity.Service
+	blobs    blob.Store
+	dossiers *dossier.Service
 	now      func() time.Time
 }
 
@@ -176,6 +180,13 @@ func open(ctx context.Context, c *Config, env Env, log *slog.Logger) (*core, err
 	k.calendar = calendar.NewService(d, k.audit, k.agencies, nil, env.Now)
 	k.identity = identity.NewService(d, k.audit, k.agencies, identity.Config{Now: env.Now})
 	k.catalog = catalog.NewService(d, k.audit, k.agencies, env.Now)
+	if k.blobs, err = openBlobs(ctx, c); err != nil {
+		d.Close()
+		return nil, err
+	}
+	k.dossiers = dossier.NewService(d, k.audit, k.catalog, k.agencies, k.calendar, blobSizes{k.blobs},
+		&dossierNotifier{agencies: k.agencies, baseURL: c.BaseURL, email: c.SMTPAddr != "", now: env.Now},
+		dossier.Config{MaxDossierBytes: int64(c.MaxDossierMB) << 20, Now: env.Now})
 	if k.units, err = agency.LoadAdminUnits(); err != nil {
 		d.Close()
 		return nil, err
@@ -201,6 +212,34 @@ func open(ctx context.Context, c *Config, env Env, log *slog.Logger) (*core, err
 }
 
 func (k *core) close() error { return k.db.Close() }
+
+// openBlobs opens the file store: S3 when configured, else the disk.
+func openBlobs(ctx context.Context, c *Config) (blob.Store, error) {
+	if c.S3Endpoint != "" {
+		s, err := blob.NewS3(ctx, blob.S3Config{Endpoint: c.S3Endpoint, Region: c.S3Region, Bucket: c.S3Bucket, AccessKey: c.S3AccessKey,
+			SecretKey: c.S3SecretKey, UseTLS: c.S3TLS, Prefix: c.S3Prefix, TempDir: filepath.Join(c.Data, "tmp")})
+		if err != nil {
+			return nil, fmt.Errorf("--s3-endpoint (MOTCUA_S3_ENDPOINT) %s: %w", c.S3Endpoint, err)
+		}
+		return s, nil
+	}
+	if err := checkWritable(c.FilesDir); err != nil {
+		return nil, fmt.Errorf("--files-dir (MOTCUA_FILES_DIR) %s is not a writable directory: %w", c.FilesDir, err)
+	}
+	d, err := blob.NewDisk(c.FilesDir)
+	if err != nil {
+		return nil, fmt.Errorf("--files-dir (MOTCUA_FILES_DIR) %s: %w", c.FilesDir, err)
+	}
+	return d, nil
+}
+
+// blobSizes tells the dossier service the size of stored files.
+type blobSizes struct{ s blob.Store }
+
+func (b blobSizes) Size(ctx context.Context, sum string) (int64, error) {
+	i, err := b.s.Stat(ctx, sum)
+	return i.Size, err
+}
 
 // checkWritable makes sure dir exists and a file can be created in it.
 func checkWritable(dir string) error {

@@ -27,6 +27,21 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	LogLevel        string
 	LogFormat       string
+	FilesDir        string
+	S3Endpoint      string
+	S3Bucket        string
+	S3Region        string
+	S3AccessKey     string
+	S3SecretKey     string
+	S3TLS           bool
+	S3Prefix        string
+	SMTPAddr        string
+	SMTPFrom        string
+	SMTPUsername    string
+	SMTPPassword    string
+	SMTPTLS         string
+	MaxFileMB       int
+	MaxDossierMB    int
 }
 
 // option is one setting: its flag, its variable, its default and help.
@@ -53,6 +68,21 @@ var options = []option{
 	{"shutdown-timeout", "MOTCUA_SHUTDOWN_TIMEOUT", "15s", "how long to let in-flight requests finish on SIGTERM", false, func(c *Config) any { return &c.ShutdownTimeout }},
 	{"log-level", "MOTCUA_LOG_LEVEL", "info", "debug, info, warn or error", false, func(c *Config) any { return &c.LogLevel }},
 	{"log-format", "MOTCUA_LOG_FORMAT", "text", "text or json", false, func(c *Config) any { return &c.LogFormat }},
+	{"files-dir", "MOTCUA_FILES_DIR", "", "directory for stored files when no S3 store is set (default DATA/files)", false, func(c *Config) any { return &c.FilesDir }},
+	{"s3-endpoint", "MOTCUA_S3_ENDPOINT", "", "S3-compatible object store host[:port]; files go there instead of the disk", false, func(c *Config) any { return &c.S3Endpoint }},
+	{"s3-bucket", "MOTCUA_S3_BUCKET", "", "bucket for stored files (must exist)", false, func(c *Config) any { return &c.S3Bucket }},
+	{"s3-region", "MOTCUA_S3_REGION", "", "signing region (default us-east-1)", false, func(c *Config) any { return &c.S3Region }},
+	{"s3-access-key", "MOTCUA_S3_ACCESS_KEY", "", "S3 access key", false, func(c *Config) any { return &c.S3AccessKey }},
+	{"s3-secret-key", "MOTCUA_S3_SECRET_KEY", "", "S3 secret key", true, func(c *Config) any { return &c.S3SecretKey }},
+	{"s3-tls", "MOTCUA_S3_TLS", "true", "use HTTPS to reach the object store", false, func(c *Config) any { return &c.S3TLS }},
+	{"s3-prefix", "MOTCUA_S3_PREFIX", "", "key prefix inside the bucket, e.g. motcua/", false, func(c *Config) any { return &c.S3Prefix }},
+	{"smtp-addr", "MOTCUA_SMTP_ADDR", "", "SMTP server host:port for e-mail notifications (none: messages are kept in the back office only)", false, func(c *Config) any { return &c.SMTPAddr }},
+	{"smtp-from", "MOTCUA_SMTP_FROM", "", "sender address of notifications", false, func(c *Config) any { return &c.SMTPFrom }},
+	{"smtp-username", "MOTCUA_SMTP_USERNAME", "", "SMTP user name", false, func(c *Config) any { return &c.SMTPUsername }},
+	{"smtp-password", "MOTCUA_SMTP_PASSWORD", "", "SMTP password", true, func(c *Config) any { return &c.SMTPPassword }},
+	{"smtp-tls", "MOTCUA_SMTP_TLS", "starttls", "none, starttls or implicit", false, func(c *Config) any { return &c.SMTPTLS }},
+	{"max-file-mb", "MOTCUA_MAX_FILE_MB", "20", "largest attachment, in MB", false, func(c *Config) any { return &c.MaxFileMB }},
+	{"max-dossier-mb", "MOTCUA_MAX_DOSSIER_MB", "100", "all attachments of one dossier, in MB", false, func(c *Config) any { return &c.MaxDossierMB }},
 }
 
 // commandOptions says which options each command takes.
@@ -99,6 +129,12 @@ func bindOptions(fs *flag.FlagSet, cmd string, c *Config, getenv func(string) st
 				return fmt.Errorf("%s=%q: want true or false", o.env, def)
 			}
 			fs.BoolVar(p, o.flag, b, help)
+		case *int:
+			n, err := strconv.Atoi(def)
+			if err != nil || n <= 0 {
+				return fmt.Errorf("%s=%q: want a positive whole number", o.env, def)
+			}
+			fs.IntVar(p, o.flag, n, help)
 		case *time.Duration:
 			d, err := time.ParseDuration(def)
 			if err != nil {
@@ -133,6 +169,15 @@ func (c *Config) finish() error {
 	}
 	if c.Demo {
 		c.DevIdP = true
+	}
+	if c.FilesDir == "" {
+		c.FilesDir = filepath.Join(c.Data, "files")
+	}
+	if c.S3Endpoint != "" && c.S3Bucket == "" {
+		return fmt.Errorf("--s3-endpoint is set: --s3-bucket (MOTCUA_S3_BUCKET) is required too")
+	}
+	if c.SMTPAddr != "" && c.SMTPFrom == "" {
+		return fmt.Errorf("--smtp-addr is set: --smtp-from (MOTCUA_SMTP_FROM) is required too")
 	}
 	if c.OIDCIssuer != "" && (c.OIDCClientID == "" || c.OIDCSecret == "") {
 		return fmt.Errorf("--oidc-issuer is set: --oidc-client-id and --oidc-client-secret (MOTCUA_OIDC_CLIENT_ID, MOTCUA_OIDC_CLIENT_SECRET) are required too")

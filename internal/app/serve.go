@@ -13,11 +13,14 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/internal/api"
+	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/demo"
 	"github.com/motcua/motcua/internal/devidp"
 	"github.com/motcua/motcua/internal/identity"
 	"github.com/motcua/motcua/internal/locale"
 	"github.com/motcua/motcua/internal/metrics"
+	"github.com/motcua/motcua/internal/notify"
+	"github.com/motcua/motcua/internal/ratelimit"
 	"github.com/motcua/motcua/internal/web"
 )
 
@@ -73,6 +76,16 @@ func serve(ctx context.Context, args []string, env Env) error {
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go k.housekeeping(bg)
+	deliverers := []notify.Deliverer{notify.Sink{}}
+	if c.SMTPAddr != "" {
+		mode, err := notify.ParseTLSMode(c.SMTPTLS)
+		if err != nil {
+			return fmt.Errorf("--smtp-tls (MOTCUA_SMTP_TLS): %w", err)
+		}
+		deliverers = append(deliverers, &notify.SMTP{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword, TLS: mode})
+	}
+	worker := &notify.Worker{DB: k.db, Deliverers: notify.Deliverers(deliverers...), Now: k.now, Log: log}
+	go worker.Run(bg, 15*time.Second)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -165,6 +178,8 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 		}
 	}
 	ws, err := web.New(web.Config{Agencies: k.agencies, Units: k.units, Calendar: k.calendar, Catalog: k.catalog, Identity: k.identity,
+		Dossiers: k.dossiers, Blobs: k.blobs, Upload: blob.Policy{MaxFile: int64(c.MaxFileMB) << 20, MaxDossier: int64(c.MaxDossierMB) << 20},
+		LookupLimit:  ratelimit.New(30, time.Minute, 10),
 		CitizenLogin: citizenLogin, Audit: k.audit, DB: k.db, Locale: cat, Logger: k.log,
 		SecureCookies: c.secureCookies(), Demo: c.Demo, DemoAccounts: demoAccounts, DevIdP: c.DevIdP})
 	if err != nil {

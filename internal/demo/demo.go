@@ -78,6 +78,8 @@ var Accounts = []Account{
 	{"tuphap.lanhdao", "Đỗ Minh Tuấn", "H26.12", []authz.Role{authz.Leader}},
 	{"xaydung.chuyenvien", "Vũ Thanh Hương", "H26.13.01", []authz.Role{authz.Specialist}},
 	{"badinh.tiepnhan", "Hoàng Thị Thu", "H26.50.01", []authz.Role{authz.ReceptionOfficer}},
+	{"badinh.chuyenvien", "Bùi Thị Hạnh", "H26.50", []authz.Role{authz.Specialist}},
+	{"badinh.truongphong", "Trịnh Văn Long", "H26.50", []authz.Role{authz.UnitHead}},
 	{"badinh.lanhdao", "Ngô Văn Sơn", "H26.50", []authz.Role{authz.Leader, authz.AgencyAdmin}},
 }
 

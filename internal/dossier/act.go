@@ -141,18 +141,25 @@ func (s *Service) authorizeAction(ctx context.Context, op string, p *authz.Princ
 	if !p.IsStaff() {
 		return authz.Authorize(op, p, authz.ReadDossier, authz.Object{AgencyPath: "-"})
 	}
-	agencyID := d.ProcessingAgency
-	if slices.Contains(reception, a) {
-		agencyID = d.ReceivingAgency
+	agencies := []int64{d.ProcessingAgency}
+	switch {
+	case slices.Contains(reception, a):
+		agencies = []int64{d.ReceivingAgency}
+	case a == IssueResult:
+		// The result is issued at the last step, which templates give to
+		// the desk that will return it: either agency's staff may issue.
+		agencies = []int64{d.ProcessingAgency, d.ReceivingAgency}
 	}
-	ag, err := s.agencies.Get(ctx, agencyID)
-	if err != nil {
-		return errs.Wrap(op, err)
-	}
-	for _, r := range Roles(a) {
-		for _, g := range p.Grants {
-			if g.Role == r && g.Covers(ag.Path) {
-				return nil
+	for _, id := range agencies {
+		ag, err := s.agencies.Get(ctx, id)
+		if err != nil {
+			return errs.Wrap(op, err)
+		}
+		for _, r := range Roles(a) {
+			for _, g := range p.Grants {
+				if g.Role == r && g.Covers(ag.Path) {
+					return nil
+				}
 			}
 		}
 	}

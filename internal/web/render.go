@@ -73,6 +73,7 @@ var funcs = template.FuncMap{
 	"lines": func(s string) []string { return strings.Split(s, "\n") },
 	"add":   func(a, b int) int { return a + b },
 	"mul":   func(a, b int) int { return a * b },
+	"list":  func(vs ...string) []string { return vs },
 }
 
 func parsePages(cat *locale.Catalog) (*pages, error) {

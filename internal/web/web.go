@@ -14,11 +14,14 @@ import (
 
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/audit"
+	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/calendar"
 	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/db"
+	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/identity"
 	"github.com/motcua/motcua/internal/locale"
+	"github.com/motcua/motcua/internal/ratelimit"
 )
 
 // DemoAccount is a demo official shown on the sign-in page in demo mode.
@@ -32,6 +35,10 @@ type Config struct {
 	Units        *agency.AdminUnits
 	Calendar     *calendar.Service
 	Catalog      *catalog.Service
+	Dossiers     *dossier.Service
+	Blobs        blob.Store
+	Upload       blob.Policy
+	LookupLimit  *ratelimit.Keyed
 	Identity     *identity.Service
 	CitizenLogin *identity.CitizenLogin // nil when citizen sign-in is not configured
 	Audit        *audit.Log
@@ -76,6 +83,15 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /fields", s.fieldList)
 	mux.HandleFunc("GET /agencies", s.agencyBrowse)
 
+	// Dossiers: applying, following, the public lookup.
+	mux.HandleFunc("GET /procedures/{code}/apply", s.applyPage)
+	mux.HandleFunc("POST /procedures/{code}/apply", s.applySubmit)
+	mux.HandleFunc("GET /me/dossiers", s.myDossiers)
+	mux.HandleFunc("GET /me/dossiers/{id}", s.myDossier)
+	mux.HandleFunc("POST /me/dossiers/{id}/actions/{action}", s.dossierAction)
+	mux.HandleFunc("GET /dossiers/{id}/files/{file}", s.dossierFile)
+	mux.HandleFunc("GET /lookup", s.lookupPage)
+
 	// Sign-in and out.
 	mux.HandleFunc("GET /login", s.citizenLoginPage)
 	mux.HandleFunc("POST /login/citizen", s.citizenLoginStart)
@@ -104,6 +120,9 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /office/calendar", s.calendarAdd)
 	mux.HandleFunc("POST /office/calendar/{id}/delete", s.calendarDelete)
 	mux.HandleFunc("GET /office/audit", s.auditPage)
+	mux.HandleFunc("GET /office/dossiers", s.inbox)
+	mux.HandleFunc("GET /office/dossiers/{id}", s.officeDossier)
+	mux.HandleFunc("POST /office/dossiers/{id}/actions/{action}", s.dossierAction)
 	mux.HandleFunc("GET /office/catalog", s.catalogList)
 	mux.HandleFunc("GET /office/catalog/new", s.catalogNew)
 	mux.HandleFunc("POST /office/catalog", s.catalogSave)

@@ -1,0 +1,51 @@
+package app
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/motcua/motcua/internal/agency"
+	"github.com/motcua/motcua/internal/db"
+	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/notify"
+)
+
+// dossierNotifier tells applicants about their dossiers through the
+// outbox: by e-mail when they have an address and SMTP is configured;
+// otherwise the message is recorded on the sink channel, so that what the
+// applicant was told is always in the back office, never silently lost.
+type dossierNotifier struct {
+	agencies *agency.Service
+	baseURL  string
+	email    bool // SMTP is configured
+	now      func() time.Time
+}
+
+func (n *dossierNotifier) Notify(ctx context.Context, tx *db.Tx, topic string, d *dossier.Dossier, extra map[string]any) error {
+	data := notify.TemplateData{Code: d.Code, ProcedureName: d.ProcedureName, DueDate: d.DueAt,
+		LookupURL: n.baseURL + "/lookup?code=" + url.QueryEscape(d.Code)}
+	if a, err := n.agencies.Get(ctx, d.ProcessingAgency); err == nil {
+		data.AgencyName = a.NameVI
+	}
+	if r, ok := extra["reason"].(string); ok {
+		data.Reason = r
+	}
+	if m, ok := extra["missing"].([]string); ok {
+		data.Items = m
+	}
+	if amt, ok := extra["amount"].(int64); ok {
+		data.Amount = amt
+	}
+	subject, body, err := notify.Render(topic, data)
+	if err != nil {
+		return err
+	}
+	msg := notify.Message{Channel: notify.ChannelSink, Recipient: d.Applicant.FullName, Subject: subject, Body: body, Topic: topic, Ref: d.Code}
+	if n.email && d.Applicant.Email != "" {
+		msg.Channel, msg.Recipient = notify.ChannelEmail, d.Applicant.Email
+	} else if d.Applicant.Email != "" {
+		msg.Recipient = d.Applicant.Email
+	}
+	return notify.Enqueue(ctx, tx, msg, n.now())
+}
