@@ -18,8 +18,10 @@ import (
 	"github.com/motcua/motcua/internal/api"
 	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/db"
 	"github.com/motcua/motcua/internal/db/dbtest"
+	"github.com/motcua/motcua/internal/demo"
 	"github.com/motcua/motcua/internal/identity"
 	"github.com/motcua/motcua/internal/locale"
 	"github.com/motcua/motcua/internal/web"
@@ -67,18 +69,25 @@ const (
 // env is the API served over real HTTP with the production middleware
 // that matters to it: request ids (web.RequestContext) and authentication
 // from a bearer token or a session cookie (web.Authenticate).
+//
+// Every response that send gets from a documented operation is checked
+// against openapi.json (checkDocumented), whatever the test is about.
 type env struct {
 	t        *testing.T
 	url      string
 	mux      *http.ServeMux
 	cat      *locale.Catalog
 	agencies *agency.Service
+	ids      *identity.Service
+	catalog  *catalog.Service
 	logs     *syncBuffer
 
 	officialToken   string // bearer token of nguyenvana (official at H26.12)
 	systemToken     string // bearer token of lgsp-hanoi (system account at H26)
 	officialSession string // session cookie of nguyenvana
 	citizenSession  string // session cookie of the citizen 001090000123
+
+	tokens map[string]string // the demo environment: bearer tokens by username
 }
 
 // syncBuffer is a log sink shared by concurrent handlers.
@@ -124,9 +133,15 @@ var treeOrder = []struct{ code, parent string }{
 	{"H26", ""}, {"H26.03", "H26"}, {"H26.107", "H26"}, {"H26.12", "H26"}, {"H26.12.05", "H26.12"}, {"H29", ""},
 }
 
+// catalogNow is the catalogue's clock in every test server, so that
+// publication times are exact.
+var catalogNow = time.Date(2026, 3, 2, 9, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+
+func clock() time.Time { return catalogNow }
+
 // newEnv builds the fixture on a migrated database: the administrative
 // units, the agencies above, an official, a system account and a citizen
-// with their credentials.
+// with their credentials, and the published catalogue fixtureCatalog.
 func newEnv(t *testing.T, d *db.DB) *env {
 	t.Helper()
 	units, cat := shared(t)
@@ -154,7 +169,7 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	}); err != nil {
 		t.Fatalf("CreateAccount(system): %v", err)
 	}
-	e := &env{t: t, cat: cat, agencies: agencies}
+	e := &env{t: t, cat: cat, agencies: agencies, ids: ids}
 	var err error
 	if e.officialToken, err = ids.CreateToken(ctx, operator, officialUsername, "test", 0); err != nil {
 		t.Fatalf("CreateToken(official): %v", err)
@@ -169,7 +184,11 @@ func newEnv(t *testing.T, d *db.DB) *env {
 		NationalID: citizenID, FullName: "Trần Thị Bích"}, identity.Client{IP: "127.0.0.1"}); err != nil {
 		t.Fatalf("CitizenSignIn: %v", err)
 	}
-	e.serve(d, agencies, ids)
+	cs := catalog.NewService(d, log, agencies, clock)
+	if _, err := cs.Import(ctx, operator, fixtureCatalog(), true); err != nil {
+		t.Fatalf("importing the fixture catalogue: %v", err)
+	}
+	e.serve(cs)
 	return e
 }
 
@@ -182,9 +201,9 @@ func newBrokenEnv(t *testing.T, engine dbtest.Engine) *env {
 	log := audit.New(nil)
 	agencies := agency.NewService(d, log, nil)
 	ids := identity.NewService(d, log, agencies, identity.Config{Password: cheapPasswords})
-	e := &env{t: t, cat: cat, agencies: agencies,
+	e := &env{t: t, cat: cat, agencies: agencies, ids: ids,
 		officialToken: "mct_0000000000000000000000000000000000", officialSession: "outage", citizenSession: "outage"}
-	e.serve(d, agencies, ids)
+	e.serve(catalog.NewService(d, log, agencies, clock))
 	if err := d.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
@@ -198,17 +217,92 @@ func engineOf(d *db.DB) dbtest.Engine {
 	return dbtest.SQLite
 }
 
-func (e *env) serve(d *db.DB, agencies *agency.Service, ids *identity.Service) {
+// newCatalogOutageEnv serves the API of e with a catalogue whose database
+// is closed while sign-in keeps working, so that the catalogue's writes,
+// which need a signed-in caller, reach their own failure.
+func newCatalogOutageEnv(t *testing.T, e *env) *env {
+	t.Helper()
+	closed := dbtest.Open(t, dbtest.SQLite)
+	if err := closed.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	out := *e
+	out.t = t
+	out.serve(catalog.NewService(closed, audit.New(nil), e.agencies, clock))
+	return &out
+}
+
+// newDemoEnv builds the demonstration data set (demo.Load: Hà Nội with its
+// departments, five wards and communes, officials in every role) with a
+// bearer token for each demo official, and imports and publishes the demo
+// catalogue of 31 real procedures through the API, as a platform
+// administrator would.
+func newDemoEnv(t *testing.T, d *db.DB) *env {
+	t.Helper()
+	units, cat := shared(t)
+	ctx := context.Background()
+	log := audit.New(nil)
+	agencies := agency.NewService(d, log, nil)
+	if _, err := agencies.LoadAdminUnitsIntoDB(ctx, units); err != nil {
+		t.Fatalf("LoadAdminUnitsIntoDB: %v", err)
+	}
+	ids := identity.NewService(d, log, agencies, identity.Config{Password: cheapPasswords})
+	if _, err := demo.Load(ctx, agencies, ids); err != nil {
+		t.Fatalf("demo.Load: %v", err)
+	}
+	e := &env{t: t, cat: cat, agencies: agencies, ids: ids, tokens: map[string]string{}}
+	for _, a := range demo.Accounts {
+		tok, err := ids.CreateToken(ctx, operator, a.Username, "test", 0)
+		if err != nil {
+			t.Fatalf("CreateToken(%s): %v", a.Username, err)
+		}
+		e.tokens[a.Username] = tok
+	}
+	var err error
+	if e.citizenSession, _, err = ids.CitizenSignIn(ctx, identity.CitizenClaims{Issuer: "https://vneid.test", Subject: "sub-123",
+		NationalID: citizenID, FullName: "Trần Thị Bích"}, identity.Client{IP: "127.0.0.1"}); err != nil {
+		t.Fatalf("CitizenSignIn: %v", err)
+	}
+	e.serve(catalog.NewService(d, log, agencies, clock))
+	b, err := demo.Catalog()
+	if err != nil {
+		t.Fatalf("demo.Catalog: %v", err)
+	}
+	res := e.send(t, http.MethodPost, "/api/v1/catalog/import?publish=true", b, e.as("admin")...)
+	if res.status != http.StatusOK {
+		t.Fatalf("importing the demo catalogue: %d %s", res.status, res.body)
+	}
+	var got api.ImportResult
+	res.decode(t, &got)
+	if want := (api.ImportResult{Fields: len(b.Fields), Procedures: len(b.Procedures), Published: len(b.Procedures)}); got != want {
+		t.Fatalf("importing the demo catalogue: %+v, want %+v", got, want)
+	}
+	return e
+}
+
+// as returns the header pair that authenticates as a demo official.
+func (e *env) as(username string) []string {
+	tok, ok := e.tokens[username]
+	if !ok {
+		e.t.Fatalf("no demo account %q", username)
+	}
+	return bearer(tok)
+}
+
+// serve starts the API with the env's agencies and identities and the
+// catalogue cs.
+func (e *env) serve(cs *catalog.Service) {
 	units, cat := shared(e.t)
 	e.logs = &syncBuffer{}
-	s, err := api.New(api.Config{Agencies: agencies, Units: units, Locale: cat,
+	e.catalog = cs
+	s, err := api.New(api.Config{Agencies: e.agencies, Units: units, Catalog: cs, Locale: cat,
 		Logger: slog.New(slog.NewTextHandler(e.logs, nil))})
 	if err != nil {
 		e.t.Fatalf("api.New: %v", err)
 	}
 	e.mux = http.NewServeMux()
 	s.Register(e.mux)
-	srv := httptest.NewServer(web.RequestContext(false, web.Authenticate(ids, false, web.WithNotFound(e.mux, s.NotFound))))
+	srv := httptest.NewServer(web.RequestContext(false, web.Authenticate(e.ids, false, web.WithNotFound(e.mux, s.NotFound))))
 	e.t.Cleanup(srv.Close)
 	e.url = srv.URL
 }
@@ -224,23 +318,63 @@ type response struct {
 // escaped) with the headers given as name, value pairs.
 func (e *env) get(t *testing.T, target string, headers ...string) response {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, e.url+target, nil)
+	return e.send(t, http.MethodGet, target, nil, headers...)
+}
+
+// xlsxType is the media type of an XLSX workbook.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// send sends a request and checks the response against the document when
+// the request reaches a documented operation (checkDocumented). body is
+// nil, raw bytes (give the Content-Type among the headers), or a value
+// sent as JSON with Content-Type application/json.
+func (e *env) send(t *testing.T, method, target string, body any, headers ...string) response {
+	t.Helper()
+	res := e.roundTrip(t, method, target, body, headers...)
+	e.checkDocumented(t, method, target, res)
+	return res
+}
+
+// roundTrip sends a request as send does, without checking the response.
+func (e *env) roundTrip(t *testing.T, method, target string, body any, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	ctype := ""
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("%s %s: encoding the body: %v", method, target, err)
+		}
+		rd, ctype = bytes.NewReader(raw), "application/json"
+	}
+	req, err := http.NewRequest(method, e.url+target, rd)
 	if err != nil {
-		t.Fatalf("request %s: %v", target, err)
+		t.Fatalf("request %s %s: %v", method, target, err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
+		if http.CanonicalHeaderKey(headers[i]) == "Content-Type" {
+			req.Header.Set(headers[i], headers[i+1])
+			continue
+		}
 		req.Header.Add(headers[i], headers[i+1])
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", target, err)
+		t.Fatalf("%s %s: %v", method, target, err)
 	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
+	raw, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("GET %s: reading body: %v", target, err)
+		t.Fatalf("%s %s: reading body: %v", method, target, err)
 	}
-	return response{status: res.StatusCode, header: res.Header, body: body}
+	return response{status: res.StatusCode, header: res.Header, body: raw}
 }
 
 // decode unmarshals the body into v, failing on anything but one JSON

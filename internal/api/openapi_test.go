@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"go/ast"
@@ -21,7 +22,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -29,6 +32,7 @@ import (
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/api"
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/db"
 	"github.com/motcua/motcua/internal/db/dbtest"
 	"github.com/motcua/motcua/internal/errs"
@@ -546,6 +550,15 @@ func TestValidatorOnDocumentSchemas(t *testing.T) {
 		{"Error", `{"error": {"code": "teapot", "message": "x"}}`, `$.error.code: "teapot" is not one of`},
 		{"Error", `{"error": {"code": "invalid", "message": "x", "fields": {"limit": 5}}}`, "$.error.fields.limit: number where string expected"},
 		{"Error", `{"message": "x"}`, `missing required property "error"`},
+		{"ProcedureList", `{"items": [], "total": 0, "page": 1, "per_page": 20, "pages": 0}`, ""},
+		{"ProcedureList", `{"items": [], "total": 0, "page": 0, "per_page": 20, "pages": 0}`, "$.page: 0 is less than minimum 1"},
+		{"Procedure", `{"code": "1.001193", "version": 1, "status": "draft", "published_at": null, "document": ` +
+			compact(birthRegistration("H26.107")) + `}`, ""},
+		{"Procedure", `{"code": "1.001193", "version": 1, "status": "archived", "published_at": null, "document": ` +
+			compact(birthRegistration("H26.107")) + `}`, `$.status: "archived" is not one of`},
+		{"Bundle", `{"format": "motcua-catalog/1", "fields": [], "procedures": [` + compact(withFee(birthRegistration("H26.107"), -1)) + `]}`,
+			"$.procedures[0].cases[0].fees[0].amount_vnd: -1 is less than minimum 0"},
+		{"DraftRequest", `{"lock": 0, "document": {"code": "1.001193"}}`, `$.document: missing required property`},
 	}
 	for _, o := range others {
 		probs := v.Validate(mustJSON(t, `{"$ref": "#/components/schemas/`+o.schema+`"}`), mustJSON(t, o.body))
@@ -703,6 +716,16 @@ func walkSchemas(doc map[string]any, fn func(where string, s map[string]any)) {
 			for code, r := range rs {
 				content(fmt.Sprintf("%s %s responses.%s", method, p, code), r)
 			}
+			// A request body's JSON schema is the validator's; a binary
+			// one (a workbook) is checked by TestOpenAPIDocument.
+			rb, _ := o["requestBody"].(map[string]any)
+			c, _ := rb["content"].(map[string]any)
+			for mt, media := range c {
+				if mt == "application/json" {
+					mm, _ := media.(map[string]any)
+					walk(fmt.Sprintf("%s %s requestBody.content.%s.schema", method, p, mt), mm["schema"])
+				}
+			}
 		}
 	}
 }
@@ -789,6 +812,9 @@ func TestOpenAPIDocument(t *testing.T) {
 				t.Errorf("%s %s: response has no description", where, code)
 			}
 		}
+		if rb, ok := o.op["requestBody"]; ok {
+			checkRequestBodyDoc(t, v, where, o.method, rb)
+		}
 		// Path templates and path parameters agree both ways.
 		inTemplate := map[string]bool{}
 		for _, m := range regexp.MustCompile(`\{([^}]+)\}`).FindAllStringSubmatch(o.path, -1) {
@@ -867,6 +893,45 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 }
 
+// binarySchema is how the document describes a body that is a file.
+const binarySchema = `{"type": "string", "format": "binary"}`
+
+// checkRequestBodyDoc checks a documented request body: only on methods
+// that take one, required, with content; JSON content has a schema (the
+// walk of TestOpenAPIDocument checks it), anything else is a file.
+func checkRequestBodyDoc(t *testing.T, v *validator, where, method string, rb any) {
+	t.Helper()
+	if method == "get" || method == "head" || method == "delete" {
+		t.Errorf("%s: a request body on %s", where, method)
+	}
+	m, err := v.deref(rb)
+	if err != nil {
+		t.Errorf("%s: requestBody: %v", where, err)
+		return
+	}
+	if m["required"] != true {
+		t.Errorf("%s: requestBody is not required: true", where)
+	}
+	content, _ := m["content"].(map[string]any)
+	if len(content) == 0 {
+		t.Errorf("%s: requestBody has no content", where)
+	}
+	for mt, media := range content {
+		mm, _ := media.(map[string]any)
+		if mt == "application/json" {
+			if _, ok := mm["schema"]; !ok {
+				t.Errorf("%s: requestBody %s has no schema", where, mt)
+			}
+			continue
+		}
+		if !jsonEqualDeep(mm["schema"], mustJSON(t, binarySchema)) {
+			t.Errorf("%s: requestBody %s: schema %s, want %s for a file", where, mt, compact(mm["schema"]), binarySchema)
+		}
+	}
+}
+
+func jsonEqualDeep(a, b any) bool { return compact(a) == compact(b) }
+
 // docEnum returns the enum of the schema that pointer names.
 func docEnum(t *testing.T, v *validator, pointer string) []string {
 	t.Helper()
@@ -910,15 +975,49 @@ func TestOpenAPIEnumsMatchCode(t *testing.T) {
 		{"#/components/schemas/Me/properties/roles/items/properties/role", roles},
 		{"#/components/schemas/Error/properties/error/properties/code", errKinds},
 		{"#/components/schemas/AdminUnit/properties/kind", unitKinds},
+
+		{"#/components/schemas/Document/properties/levels/items", catalog.Levels},
+		{"#/components/schemas/Document/properties/applicants/items", catalog.ApplicantTypes},
+		{"#/components/schemas/Document/properties/online_level", catalog.OnlineLevels},
+		{"#/components/schemas/ProcedureSummary/properties/online_level", catalog.OnlineLevels},
+		{"#/components/schemas/Case/properties/channels/items", catalog.Channels},
+		{"#/components/schemas/Component/properties/source", catalog.Sources},
+		{"#/components/schemas/FormField/properties/type", catalog.FieldTypes},
+		{"#/components/schemas/Step/properties/role", roles},
+		{"#/components/schemas/Duration/properties/unit", []string{catalog.WorkingDays, catalog.WorkingHours, catalog.WithinDay}},
+		{"#/components/schemas/Procedure/properties/status", []string{catalog.Draft, catalog.Published, catalog.Superseded, catalog.Withdrawn}},
+		{"#/components/schemas/Bundle/properties/format", []string{catalog.Format}},
+		{"#/paths/~1api~1v1~1procedures/get/parameters/" + paramIndex(t, v, "searchProcedures", "level") + "/schema", catalog.Levels},
+		{"#/paths/~1api~1v1~1procedures/get/parameters/" + paramIndex(t, v, "searchProcedures", "applicant") + "/schema", catalog.ApplicantTypes},
+		{"#/paths/~1api~1v1~1procedures/get/parameters/" + paramIndex(t, v, "searchProcedures", "online") + "/schema", catalog.OnlineLevels},
 	}
 	for _, tt := range tests {
 		doc := docEnum(t, v, tt.pointer)
 		slices.Sort(doc)
-		slices.Sort(tt.code)
-		if diff := cmp.Diff(tt.code, doc); diff != "" {
+		code := slices.Sorted(slices.Values(tt.code)) // not in place: some are other packages' variables
+		if diff := cmp.Diff(code, doc); diff != "" {
 			t.Errorf("%s differs from the code (-code +document):\n%s", tt.pointer, diff)
 		}
 	}
+}
+
+// paramIndex returns the index, as a JSON pointer token, of the named
+// parameter among the operation's own parameters.
+func paramIndex(t *testing.T, v *validator, opID, name string) string {
+	t.Helper()
+	for _, o := range operations(t, v.doc) {
+		if o.id != opID {
+			continue
+		}
+		ps, _ := o.op["parameters"].([]any)
+		for i, p := range ps {
+			if m, ok := p.(map[string]any); ok && m["name"] == name {
+				return strconv.Itoa(i)
+			}
+		}
+	}
+	t.Fatalf("%s has no parameter %s", opID, name)
+	return ""
 }
 
 // TestOpenAPISchemasMatchGoTypes compares each response schema with the Go
@@ -927,7 +1026,7 @@ func TestOpenAPIEnumsMatchCode(t *testing.T) {
 // encode as null, and the same JSON types.
 func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 	v := &validator{doc: loadDoc(t)}
-	for name, typ := range map[string]reflect.Type{
+	types := map[string]reflect.Type{
 		"Agency":          reflect.TypeFor[api.Agency](),
 		"AgencyList":      reflect.TypeFor[api.AgencyList](),
 		"AdminUnit":       reflect.TypeFor[api.AdminUnit](),
@@ -935,8 +1034,36 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"AdminUnitList":   reflect.TypeFor[api.AdminUnitList](),
 		"Me":              reflect.TypeFor[api.Me](),
 		"Error":           reflect.TypeFor[api.Error](),
-	} {
+
+		"ProcedureSummary": reflect.TypeFor[api.ProcedureSummary](),
+		"ProcedureList":    reflect.TypeFor[api.ProcedureList](),
+		"Procedure":        reflect.TypeFor[api.Procedure](),
+		"FieldEntry":       reflect.TypeFor[api.FieldEntry](),
+		"FieldList":        reflect.TypeFor[api.FieldList](),
+		"DraftRequest":     reflect.TypeFor[api.DraftRequest](),
+		"WithdrawRequest":  reflect.TypeFor[api.WithdrawRequest](),
+		"ImportResult":     reflect.TypeFor[api.ImportResult](),
+		"Bundle":           reflect.TypeFor[catalog.Bundle](),
+		"Field":            reflect.TypeFor[catalog.Field](),
+		"Document":         reflect.TypeFor[catalog.Document](),
+		"Result":           reflect.TypeFor[catalog.Result](),
+		"Legal":            reflect.TypeFor[catalog.Legal](),
+		"Case":             reflect.TypeFor[catalog.Case](),
+		"Duration":         reflect.TypeFor[catalog.Duration](),
+		"Fee":              reflect.TypeFor[catalog.Fee](),
+		"Component":        reflect.TypeFor[catalog.Component](),
+		"FormField":        reflect.TypeFor[catalog.FormField](),
+		"Step":             reflect.TypeFor[catalog.Step](),
+	}
+	for name, typ := range types {
 		compareType(t, v, name, typ, map[string]any{"$ref": "#/components/schemas/" + name})
+	}
+	// Every schema of the document is compared with its Go type.
+	schemas := v.doc["components"].(map[string]any)["schemas"].(map[string]any)
+	for _, name := range mapsKeys(schemas) {
+		if _, ok := types[name]; !ok {
+			t.Errorf("schema %s is not compared with a Go type: add it to this test", name)
+		}
 	}
 }
 
@@ -1007,6 +1134,13 @@ func compareType(t *testing.T, v *validator, where string, typ reflect.Type, s a
 	schemaType, props, required, m := flatten(t, v, s)
 	if typ.Kind() == reflect.Pointer {
 		typ = typ.Elem()
+	}
+	if typ == reflect.TypeFor[time.Time]() {
+		// encoding/json writes RFC 3339 text.
+		if schemaType != "string" {
+			t.Errorf("%s: document says type %q, Go encodes a time as a string", where, schemaType)
+		}
+		return
 	}
 	want := map[reflect.Kind]string{
 		reflect.String: "string", reflect.Bool: "boolean", reflect.Int: "integer", reflect.Int64: "integer",
@@ -1185,14 +1319,84 @@ func TestOpenAPIRoutes(t *testing.T) {
 // ---------------------------------------------------------------------------
 // Conformance of real responses.
 
-// conformanceCase is one real request and the status it must get.
+// conformanceCase is one real request and the status it must get. The
+// method is the operation's.
+//
+// The cases run in order against one server, and the catalogue's writes
+// depend on the cases before them: 9.000010 is drafted, then published,
+// then withdrawn; keep that order when adding cases.
 type conformanceCase struct {
 	op      string // the operationId the request exercises
 	name    string
 	target  string   // path and query
 	headers []string // name, value pairs; "$official" etc. are replaced by credentials
-	broken  bool     // against a server whose database is closed
-	want    int
+	// body is sent as JSON, or as it is when it is []byte or a
+	// func(testing.TB) []byte (with contentType).
+	body        any
+	contentType string
+	// invalidBody marks a body that deliberately does not match the
+	// documented request schema; a body the document forbids must not be
+	// accepted, and one that is not so marked must match.
+	invalidBody bool
+	broken      bool // against a server whose database is closed
+	catalogDown bool // against a server whose catalogue's database is closed, sign-in working
+	// before prepares what the request needs and cannot make itself.
+	before func(t *testing.T, e *env)
+	want   int
+}
+
+// newDraft is the draft request that creates 9.000010 (a procedure of the
+// Department of Justice, H26.12, which nguyenvana administers).
+func newDraft(mutate ...func(*catalog.Document)) api.DraftRequest {
+	d := judicialRecord("9.000010", "LLTP", "H26.12")
+	for _, m := range mutate {
+		m(&d)
+	}
+	return api.DraftRequest{Lock: 0, Document: d}
+}
+
+func negativeFee(d *catalog.Document) { d.Cases[0].Fees[0].AmountVND = -1 }
+
+// importBundle is a bundle of the LLTP field and the procedures.
+func importBundle(docs ...catalog.Document) catalog.Bundle {
+	return catalog.Bundle{Format: catalog.Format,
+		Fields:     []catalog.Field{{Code: "LLTP", NameVI: "Lý lịch tư pháp", NameEN: "Judicial records"}},
+		Procedures: docs}
+}
+
+func withFee(d catalog.Document, amount int64) catalog.Document {
+	d.Cases[0].Fees[0].AmountVND = amount
+	return d
+}
+
+// draftThenRenameAgency drafts 9.000012 for a new division of the
+// Department of Justice and then changes the division's code, so that the
+// draft names an agency that no longer exists when it is published.
+func draftThenRenameAgency(t *testing.T, e *env) {
+	ctx := context.Background()
+	in := agency.Input{Code: "H26.12.07", ParentCode: "H26.12", Kind: agency.Unit, Tier: "province", NameVI: "Phòng Lý lịch tư pháp", Active: true}
+	a, err := e.agencies.Create(ctx, operator, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.catalog.SaveDraft(ctx, operator, judicialRecord("9.000012", "LLTP", "H26.12.07"), 0); err != nil {
+		t.Fatal(err)
+	}
+	in.Code = "H26.12.08"
+	if _, err := e.agencies.Update(ctx, operator, a.ID, a.Version, in); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// xlsxOf returns b as a workbook, for a case's body.
+func xlsxOf(b catalog.Bundle) func(testing.TB) []byte {
+	return func(t testing.TB) []byte {
+		var buf bytes.Buffer
+		if err := catalog.WriteXLSX(&buf, b); err != nil {
+			t.Fatalf("WriteXLSX: %v", err)
+		}
+		return buf.Bytes()
+	}
 }
 
 var conformanceCases = []conformanceCase{
@@ -1244,6 +1448,138 @@ var conformanceCases = []conformanceCase{
 	{op: "getMe", name: "not bearer", target: "/api/v1/me", headers: []string{"Authorization", "Basic dXNlcjpwYXNz"}, want: 401},
 	{op: "getMe", name: "stale cookie", target: "/api/v1/me", headers: []string{"Cookie", "motcua_session=stale"}, want: 401},
 	{op: "getMe", name: "outage", target: "/api/v1/me", headers: []string{"Authorization", "$official"}, broken: true, want: 401},
+
+	// The catalogue: fixtureCatalog is published (1.001193 at the ward
+	// H26.107, 9.000001 at H26.12).
+	{op: "searchProcedures", name: "words", target: "/api/v1/procedures?q=khai+sinh", want: 200},
+	{op: "searchProcedures", name: "capitals without diacritics", target: "/api/v1/procedures?q=KHAI+SIN", want: 200},
+	{op: "searchProcedures", name: "everything", target: "/api/v1/procedures", want: 200},
+	{op: "searchProcedures", name: "filters", target: "/api/v1/procedures?field=HT&level=commune&agency=H26.107&applicant=citizen&online=full", want: 200},
+	{op: "searchProcedures", name: "receiving agency", target: "/api/v1/procedures?agency=H26.03", want: 200},
+	{op: "searchProcedures", name: "no match", target: "/api/v1/procedures?q=xyzzy&level=district", want: 200},
+	{op: "searchProcedures", name: "paging", target: "/api/v1/procedures?page=2&per_page=1", want: 200},
+	{op: "searchProcedures", name: "last page", target: "/api/v1/procedures?page=100000&per_page=100", want: 200},
+	{op: "searchProcedures", name: "hostile", target: "/api/v1/procedures?q=" + url.QueryEscape(`"khai" OR 1=1; '; DROP TABLE procedures; --`), want: 200},
+	{op: "searchProcedures", name: "1,000 characters", target: "/api/v1/procedures?q=" + strings.Repeat("a", 1000), want: 200},
+	{op: "searchProcedures", name: "page 0", target: "/api/v1/procedures?page=0", want: 422},
+	{op: "searchProcedures", name: "page too large", target: "/api/v1/procedures?page=100001", want: 422},
+	{op: "searchProcedures", name: "per_page 1000", target: "/api/v1/procedures?per_page=1000", want: 422},
+	{op: "searchProcedures", name: "page abc en", target: "/api/v1/procedures?page=abc", headers: []string{"Accept-Language", "en"}, want: 422},
+	{op: "searchProcedures", name: "outage", target: "/api/v1/procedures?q=khai+sinh", broken: true, want: 500},
+
+	{op: "getProcedure", name: "current", target: "/api/v1/procedures/1.001193", want: 200},
+	{op: "getProcedure", name: "by version", target: "/api/v1/procedures/1.001193?version=1", want: 200},
+	{op: "getProcedure", name: "signed in", target: "/api/v1/procedures/9.000001", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "getProcedure", name: "unknown", target: "/api/v1/procedures/1.999999", want: 404},
+	{op: "getProcedure", name: "unknown en", target: "/api/v1/procedures/1.999999", headers: []string{"Accept-Language", "en"}, want: 404},
+	{op: "getProcedure", name: "unknown version", target: "/api/v1/procedures/1.001193?version=2", want: 404},
+	{op: "getProcedure", name: "hostile code", target: "/api/v1/procedures/" + url.PathEscape("1.001193' OR '1'='1"), want: 404},
+	{op: "getProcedure", name: "version 0", target: "/api/v1/procedures/1.001193?version=0", want: 422},
+	{op: "getProcedure", name: "version abc", target: "/api/v1/procedures/1.001193?version=abc", want: 422},
+	{op: "getProcedure", name: "version too large", target: "/api/v1/procedures/1.001193?version=1073741825", want: 422},
+	{op: "getProcedure", name: "outage", target: "/api/v1/procedures/1.001193", broken: true, want: 500},
+
+	{op: "listFields", name: "all", target: "/api/v1/fields", want: 200},
+	{op: "listFields", name: "en", target: "/api/v1/fields", headers: []string{"Accept-Language", "en"}, want: 200},
+	{op: "listFields", name: "outage", target: "/api/v1/fields", broken: true, want: 500},
+
+	{op: "exportCatalog", name: "all", target: "/api/v1/catalog/export", want: 200},
+	{op: "exportCatalog", name: "outage", target: "/api/v1/catalog/export", broken: true, want: 500},
+
+	// 9.000010: refused, drafted, published, withdrawn.
+	{op: "saveProcedureDraft", name: "anonymous", target: "/api/v1/procedures/9.000010/draft", body: newDraft(), want: 401},
+	{op: "saveProcedureDraft", name: "no catalogue rights", target: "/api/v1/procedures/9.000010/draft", body: newDraft(),
+		headers: []string{"Authorization", "$system"}, want: 403},
+	{op: "saveProcedureDraft", name: "citizen", target: "/api/v1/procedures/9.000010/draft", body: newDraft(),
+		headers: []string{"Cookie", "$citizenSession"}, want: 403},
+	{op: "saveProcedureDraft", name: "another agency's procedure", target: "/api/v1/procedures/1.001193/draft",
+		body: api.DraftRequest{Lock: 0, Document: birthRegistration("H26.107")}, headers: []string{"Authorization", "$official"}, want: 403},
+	{op: "saveProcedureDraft", name: "with an agency it does not administer", target: "/api/v1/procedures/9.000010/draft",
+		body: newDraft(func(d *catalog.Document) { d.Agencies = []string{"H26.12", "H29"} }), headers: []string{"Authorization", "$official"}, want: 403},
+	{op: "saveProcedureDraft", name: "negative fee", target: "/api/v1/procedures/9.000010/draft", body: newDraft(negativeFee),
+		invalidBody: true, headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "saveProcedureDraft", name: "negative fee en", target: "/api/v1/procedures/9.000010/draft", body: newDraft(negativeFee),
+		invalidBody: true, headers: []string{"Authorization", "$official", "Accept-Language", "en"}, want: 422},
+	{op: "saveProcedureDraft", name: "code differs from the path", target: "/api/v1/procedures/9.000011/draft", body: newDraft(),
+		headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "saveProcedureDraft", name: "not JSON", target: "/api/v1/procedures/9.000010/draft", body: []byte(`{"lock": 0,`),
+		contentType: "application/json", invalidBody: true, headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "saveProcedureDraft", name: "unknown property", target: "/api/v1/procedures/9.000010/draft",
+		body: map[string]any{"lock": 0, "document": newDraft().Document, "comment": "x"}, invalidBody: true,
+		headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "saveProcedureDraft", name: "outage", target: "/api/v1/procedures/9.000010/draft", body: newDraft(),
+		headers: []string{"Authorization", "$official"}, catalogDown: true, want: 500},
+	{op: "publishProcedure", name: "nothing to publish", target: "/api/v1/procedures/9.000010/publish",
+		headers: []string{"Authorization", "$official"}, want: 404},
+	{op: "saveProcedureDraft", name: "new", target: "/api/v1/procedures/9.000010/draft", body: newDraft(),
+		headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "getProcedure", name: "draft only", target: "/api/v1/procedures/9.000010", want: 404},
+	{op: "getProcedure", name: "draft by version", target: "/api/v1/procedures/9.000010?version=1", want: 404},
+	{op: "saveProcedureDraft", name: "stale lock", target: "/api/v1/procedures/9.000010/draft", body: newDraft(),
+		headers: []string{"Authorization", "$official"}, want: 409},
+	{op: "saveProcedureDraft", name: "stale lock en", target: "/api/v1/procedures/9.000010/draft", body: newDraft(),
+		headers: []string{"Authorization", "$official", "Accept-Language", "en"}, want: 409},
+	{op: "publishProcedure", name: "anonymous", target: "/api/v1/procedures/9.000010/publish", want: 401},
+	{op: "publishProcedure", name: "no catalogue rights", target: "/api/v1/procedures/9.000010/publish",
+		headers: []string{"Authorization", "$system"}, want: 403},
+	{op: "publishProcedure", name: "outage", target: "/api/v1/procedures/9.000010/publish",
+		headers: []string{"Authorization", "$official"}, catalogDown: true, want: 500},
+	{op: "publishProcedure", name: "draft", target: "/api/v1/procedures/9.000010/publish",
+		headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "publishProcedure", name: "no draft", target: "/api/v1/procedures/9.000010/publish",
+		headers: []string{"Authorization", "$official"}, want: 409},
+	{op: "publishProcedure", name: "unknown", target: "/api/v1/procedures/9.999999/publish",
+		headers: []string{"Authorization", "$official"}, want: 404},
+	{op: "getProcedure", name: "published by the API", target: "/api/v1/procedures/9.000010", want: 200},
+	{op: "withdrawProcedure", name: "anonymous", target: "/api/v1/procedures/9.000010/withdraw", body: api.WithdrawRequest{Reason: "Bãi bỏ"}, want: 401},
+	{op: "withdrawProcedure", name: "no catalogue rights", target: "/api/v1/procedures/9.000010/withdraw",
+		body: api.WithdrawRequest{Reason: "Bãi bỏ"}, headers: []string{"Authorization", "$system"}, want: 403},
+	{op: "withdrawProcedure", name: "unknown", target: "/api/v1/procedures/9.999999/withdraw",
+		body: api.WithdrawRequest{Reason: "Bãi bỏ"}, headers: []string{"Authorization", "$official"}, want: 404},
+	{op: "withdrawProcedure", name: "without reason", target: "/api/v1/procedures/9.000010/withdraw",
+		body: api.WithdrawRequest{Reason: "  "}, headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "withdrawProcedure", name: "without body", target: "/api/v1/procedures/9.000010/withdraw",
+		body: []byte{}, contentType: "application/json", invalidBody: true, headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "withdrawProcedure", name: "outage", target: "/api/v1/procedures/9.000010/withdraw",
+		body: api.WithdrawRequest{Reason: "Bãi bỏ"}, headers: []string{"Authorization", "$official"}, catalogDown: true, want: 500},
+	{op: "withdrawProcedure", name: "withdraw", target: "/api/v1/procedures/9.000010/withdraw",
+		body: api.WithdrawRequest{Reason: "Bãi bỏ theo Quyết định 1/QĐ-UBND"}, headers: []string{"Authorization", "$official"}, want: 204},
+	{op: "withdrawProcedure", name: "already withdrawn", target: "/api/v1/procedures/9.000010/withdraw",
+		body: api.WithdrawRequest{Reason: "Bãi bỏ"}, headers: []string{"Authorization", "$official"}, want: 409},
+	{op: "publishProcedure", name: "draft no longer valid", target: "/api/v1/procedures/9.000012/publish",
+		headers: []string{"Authorization", "$official"}, before: draftThenRenameAgency, want: 422},
+	{op: "getProcedure", name: "withdrawn", target: "/api/v1/procedures/9.000010", want: 404},
+	{op: "getProcedure", name: "withdrawn, by version", target: "/api/v1/procedures/9.000010?version=1", want: 200},
+
+	{op: "importCatalog", name: "anonymous", target: "/api/v1/catalog/import", body: importBundle(judicialRecord("9.000020", "LLTP", "H26.12")), want: 401},
+	{op: "importCatalog", name: "no catalogue rights", target: "/api/v1/catalog/import", body: importBundle(judicialRecord("9.000020", "LLTP", "H26.12")),
+		headers: []string{"Authorization", "$system"}, want: 403},
+	{op: "importCatalog", name: "another agency's procedure", target: "/api/v1/catalog/import",
+		body: importBundle(judicialRecord("9.000020", "LLTP", "H29")), headers: []string{"Authorization", "$official"}, want: 403},
+	{op: "importCatalog", name: "negative fee", target: "/api/v1/catalog/import",
+		body:        importBundle(judicialRecord("9.000020", "LLTP", "H26.12"), withFee(judicialRecord("9.000021", "LLTP", "H26.12"), -1)),
+		invalidBody: true, headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "importCatalog", name: "another format", target: "/api/v1/catalog/import",
+		body:        catalog.Bundle{Format: "motcua-catalog/2", Fields: []catalog.Field{}, Procedures: []catalog.Document{}},
+		invalidBody: true, headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "importCatalog", name: "not JSON", target: "/api/v1/catalog/import", body: []byte(`{"format": "motcua-catalog/1",`),
+		contentType: "application/json", invalidBody: true, headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "importCatalog", name: "workbook with a negative fee", target: "/api/v1/catalog/import",
+		body: xlsxOf(importBundle(withFee(judicialRecord("9.000022", "LLTP", "H26.12"), -1))), contentType: xlsxType,
+		headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "importCatalog", name: "not a workbook", target: "/api/v1/catalog/import", body: []byte("PK\x03\x04 not really a workbook"),
+		contentType: xlsxType, headers: []string{"Authorization", "$official", "Accept-Language", "en"}, want: 422},
+	{op: "importCatalog", name: "outage", target: "/api/v1/catalog/import", body: importBundle(judicialRecord("9.000020", "LLTP", "H26.12")),
+		headers: []string{"Authorization", "$official"}, catalogDown: true, want: 500},
+	{op: "importCatalog", name: "JSON", target: "/api/v1/catalog/import", body: importBundle(judicialRecord("9.000020", "LLTP", "H26.12")),
+		headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "importCatalog", name: "JSON, published", target: "/api/v1/catalog/import?publish=true",
+		body: importBundle(judicialRecord("9.000021", "LLTP", "H26.12")), headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "importCatalog", name: "workbook", target: "/api/v1/catalog/import?publish=false",
+		body: xlsxOf(importBundle(judicialRecord("9.000022", "LLTP", "H26.12"))), contentType: xlsxType,
+		headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "getProcedure", name: "imported and published", target: "/api/v1/procedures/9.000021", want: 200},
+	{op: "exportCatalog", name: "after the changes", target: "/api/v1/catalog/export", want: 200},
 }
 
 // credentials replaces the placeholders of a case's headers.
@@ -1266,8 +1602,11 @@ func (e *env) credentials(headers []string) []string {
 
 // TestOpenAPIConformance sends real requests for every /api/v1 operation
 // of the document, each documented status included, and checks that the
-// status is documented for the operation and that the body validates,
-// strictly, against the documented schema of its media type.
+// request is routed to the operation's own handler, that its parameters
+// and body are what the document says (or deliberately not, and then
+// refused), that the status is documented for the operation and that the
+// body validates, strictly, against the documented schema of its media
+// type.
 func TestOpenAPIConformance(t *testing.T) {
 	doc := loadDoc(t)
 	v := &validator{doc: doc, strict: true}
@@ -1304,43 +1643,204 @@ func TestOpenAPIConformance(t *testing.T) {
 	dbtest.Run(t, func(t *testing.T, d *db.DB) {
 		good := newEnv(t, d)
 		broken := newBrokenEnv(t, engineOf(d))
+		catalogDown := newCatalogOutageEnv(t, good)
 		for _, c := range conformanceCases {
 			t.Run(c.op+"/"+c.name, func(t *testing.T) {
 				e := good
-				if c.broken {
+				switch {
+				case c.broken:
 					e = broken
+				case c.catalogDown:
+					e = catalogDown
+				}
+				if c.before != nil {
+					c.before(t, e)
 				}
 				o := ops[c.op]
+				method := strings.ToUpper(o.method)
 				// The request is routed to the operation's own handler.
-				req := httptest.NewRequest(strings.ToUpper(o.method), c.target, nil)
-				if _, pattern := e.mux.Handler(req); pattern != strings.ToUpper(o.method)+" "+o.path {
-					t.Errorf("%s is routed to %q, not to %s %s", c.target, pattern, strings.ToUpper(o.method), o.path)
+				req := httptest.NewRequest(method, c.target, nil)
+				if _, pattern := e.mux.Handler(req); pattern != method+" "+o.path {
+					t.Errorf("%s %s is routed to %q, not to %s %s", method, c.target, pattern, method, o.path)
 				}
-				res := e.get(t, c.target, e.credentials(c.headers)...)
+				paramsFit := checkParameters(t, v, o, c.target)
+				var body any
+				var raw []byte
+				headers := e.credentials(c.headers)
+				switch b := c.body.(type) {
+				case nil:
+				case []byte:
+					body, raw = b, b
+				case func(testing.TB) []byte:
+					raw = b(t)
+					body = raw
+				default:
+					if raw, err = json.Marshal(b); err != nil {
+						t.Fatal(err)
+					}
+					body = raw
+					if c.contentType == "" {
+						headers = append(headers, "Content-Type", "application/json")
+					}
+				}
+				if c.contentType != "" {
+					headers = append(headers, "Content-Type", c.contentType)
+				}
+				res := e.roundTrip(t, method, c.target, body, headers...)
 				if res.status != c.want {
-					t.Errorf("status %d, want %d; body %s", res.status, c.want, res.body)
+					t.Errorf("status %d, want %d; body %.500s", res.status, c.want, res.body)
 				}
+				checkRefusedParameters(t, paramsFit, res)
+				checkRequestBody(t, v, o, c, raw, res.status)
 				checkResponse(t, v, o, res)
+				checkErrorText(t, res)
 				if c.op == "getOpenAPI" && !bytes.Equal(res.body, served) {
 					t.Error("the served document differs from openapi.json")
 				}
 			})
 		}
 		// Every documented /api/v1 path is served: requested with its
-		// examples, none answers "no such endpoint".
+		// examples, none answers "no such endpoint", and every GET
+		// answers 200.
 		for _, o := range ops {
-			if !isAPIPath(o.path) || o.method != "get" {
+			if !isAPIPath(o.path) {
 				continue
 			}
-			res := good.get(t, examplePath(t, v, o), "Authorization", "Bearer "+good.officialToken)
-			if res.status == http.StatusNotFound && bytes.Contains(res.body, []byte(good.cat.T("vi", "api.no_such_endpoint"))) {
-				t.Errorf("documented %s %s is not served: %s", o.method, o.path, res.body)
+			method := strings.ToUpper(o.method)
+			res := good.send(t, method, examplePath(t, v, o), nil, "Authorization", "Bearer "+good.officialToken)
+			if res.status == http.StatusNotFound && bytes.Contains(res.body, []byte(good.cat.T("vi", "api.no_such_endpoint"))) ||
+				res.status == http.StatusMethodNotAllowed {
+				t.Errorf("documented %s %s is not served: %d %s", method, o.path, res.status, res.body)
 			}
-			if res.status != http.StatusOK {
-				t.Errorf("documented %s %s, requested with its examples, answered %d: %s", o.method, o.path, res.status, res.body)
+			if o.method == "get" && res.status != http.StatusOK {
+				t.Errorf("documented %s %s, requested with its examples, answered %d: %s", method, o.path, res.status, res.body)
 			}
 		}
 	})
+}
+
+// checkParameters checks the query of target against the operation's
+// documented query parameters: each is documented. It returns the names
+// of the parameters whose every value fits the parameter's schema.
+func checkParameters(t *testing.T, v *validator, o operation, target string) map[string]bool {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatalf("target %q: %v", target, err)
+	}
+	documented := map[string]map[string]any{}
+	for _, p := range parameters(t, v, o) {
+		if p["in"] == "query" {
+			documented[p["name"].(string)] = p
+		}
+	}
+	fits := map[string]bool{}
+	for name, values := range u.Query() {
+		p, ok := documented[name]
+		if !ok {
+			t.Errorf("query parameter %q is not documented for %s", name, o.id)
+			continue
+		}
+		s, err := v.deref(p["schema"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fits[name] = true
+		for _, val := range values {
+			// A query value is text; the schema's type says how to read it.
+			var typed any = val
+			switch s["type"] {
+			case "integer", "number":
+				if _, err := strconv.ParseFloat(val, 64); err == nil {
+					typed = json.Number(val)
+				}
+			case "boolean":
+				if b, err := strconv.ParseBool(val); err == nil {
+					typed = b
+				}
+			}
+			if len(v.Validate(s, typed)) > 0 {
+				fits[name] = false
+			}
+		}
+	}
+	return fits
+}
+
+// checkRefusedParameters: the server accepts no query parameter value the
+// document forbids, and a 422 that blames a parameter whose value fits the
+// document means the server refuses what the document allows.
+func checkRefusedParameters(t *testing.T, fits map[string]bool, res response) {
+	t.Helper()
+	for name, ok := range fits {
+		if !ok && res.status < 300 {
+			t.Errorf("status %d for a value of parameter %s that the document forbids", res.status, name)
+		}
+	}
+	if res.status != http.StatusUnprocessableEntity || !res.isJSON() {
+		return
+	}
+	var e api.Error
+	if json.Unmarshal(res.body, &e) != nil {
+		return
+	}
+	for f := range e.Error.Fields {
+		if fits[f] {
+			t.Errorf("422 blames parameter %s, whose value the document allows", f)
+		}
+	}
+}
+
+// checkRequestBody checks a case's request against the operation's
+// requestBody: a body only where one is documented, in a documented
+// media type, matching the documented JSON schema unless the case says
+// it deliberately does not, and never accepted when it does not.
+func checkRequestBody(t *testing.T, v *validator, o operation, c conformanceCase, raw []byte, status int) {
+	t.Helper()
+	rb, hasBody := o.op["requestBody"]
+	if !hasBody {
+		if c.body != nil {
+			t.Errorf("%s documents no request body, the case sends one", o.id)
+		}
+		return
+	}
+	rbm, err := v.deref(rb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	content, _ := rbm["content"].(map[string]any)
+	if c.body == nil {
+		if rbm["required"] == true && !c.invalidBody {
+			t.Errorf("%s requires a body; the case sends none", o.id)
+		}
+		return
+	}
+	ctype := c.contentType
+	if ctype == "" {
+		ctype = "application/json"
+	}
+	media, ok := content[ctype].(map[string]any)
+	if !ok {
+		t.Errorf("request Content-Type %s is not documented for %s (documented: %v)", ctype, o.id, mapsKeys(content))
+		return
+	}
+	if ctype != "application/json" {
+		return // a workbook: what is wrong inside it is not the document's to say
+	}
+	var problems []string
+	if value, err := decodeJSON(raw); err != nil {
+		problems = []string{"not one JSON value: " + err.Error()}
+	} else {
+		problems = v.Validate(media["schema"], value)
+	}
+	switch {
+	case len(problems) > 0 && !c.invalidBody:
+		t.Errorf("the case's body does not match the document (set invalidBody if that is the point): %q", problems)
+	case len(problems) == 0 && c.invalidBody:
+		t.Errorf("the case's body is marked invalid but matches the document")
+	case len(problems) > 0 && status < 300:
+		t.Errorf("status %d for a body the document forbids: %q", status, problems)
+	}
 }
 
 // checkResponse checks res against what the document says operation o
@@ -1358,7 +1858,7 @@ func checkResponse(t *testing.T, v *validator, o operation, res response) {
 		r, ok = resps["default"]
 	}
 	if !ok {
-		t.Errorf("status %d is not documented for %s (documented: %v); body %s",
+		t.Errorf("status %d is not documented for %s (documented: %v); body %.500s",
 			res.status, o.id, mapsKeys(resps), res.body)
 		return
 	}
@@ -1399,4 +1899,63 @@ func checkResponse(t *testing.T, v *validator, o operation, res response) {
 		}
 		t.Errorf("body does not match the document: %s", p)
 	}
+}
+
+// messageKey looks like a message key ("catalog.fee.negative"): a message
+// that is one was missing from the catalogue.
+var messageKey = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)+$`)
+
+// checkErrorText checks that an error's message and field messages are
+// real text: neither a bare message key nor badly formatted.
+func checkErrorText(t *testing.T, res response) {
+	t.Helper()
+	if res.status < 400 || !res.isJSON() {
+		return
+	}
+	var e api.Error
+	if err := json.Unmarshal(res.body, &e); err != nil {
+		return // checkResponse reports the shape
+	}
+	texts := map[string]string{"message": e.Error.Message}
+	for f, m := range e.Error.Fields {
+		texts["fields["+f+"]"] = m
+	}
+	for where, m := range texts {
+		if m == "" || messageKey.MatchString(m) || strings.Contains(m, "%!") {
+			t.Errorf("error %s %q is a bare message key or badly formatted", where, m)
+		}
+	}
+}
+
+// The document and its operations by route pattern, for checkDocumented.
+var (
+	docOnce   sync.Once
+	docV      *validator
+	docRoutes map[string]operation // "GET /api/v1/agencies/{code}"
+)
+
+// checkDocumented checks any response of a request that the server routes
+// to a documented operation: the status is documented, the body fits the
+// documented schema strictly, and error texts are real messages.
+func (e *env) checkDocumented(t *testing.T, method, target string, res response) {
+	t.Helper()
+	docOnce.Do(func() {
+		doc := loadDoc(t)
+		docV = &validator{doc: doc, strict: true}
+		docRoutes = map[string]operation{}
+		for _, o := range operations(t, doc) {
+			docRoutes[strings.ToUpper(o.method)+" "+o.path] = o
+		}
+	})
+	req, err := http.NewRequest(method, target, nil)
+	if err != nil {
+		return
+	}
+	_, pattern := e.mux.Handler(req)
+	o, ok := docRoutes[pattern]
+	if !ok {
+		return
+	}
+	checkResponse(t, docV, o, res)
+	checkErrorText(t, res)
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -40,6 +41,9 @@ type Procedure struct {
 	Status      string           `json:"status"`
 	PublishedAt *time.Time       `json:"published_at"`
 	Document    catalog.Document `json:"document"`
+	// Lock is the procedure's lock version, given to those who may edit
+	// it, to send with the next draft.
+	Lock *int `json:"lock,omitempty"`
 }
 
 // FieldEntry is a field with its count of published procedures.
@@ -149,7 +153,13 @@ const maxBody = 32 << 20
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	if err == nil {
+		if _, terr := dec.Token(); !errors.Is(terr, io.EOF) {
+			err = errors.New("data after the JSON value")
+		}
+	}
+	if err != nil {
 		var val errs.Validation
 		val.Add("body", "api.bad_json", err.Error())
 		return val.Err("api")
@@ -173,11 +183,20 @@ func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := s.cfg.Catalog.SaveDraft(r.Context(), authz.PrincipalFrom(r.Context()), req.Document, req.Lock)
+	if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+		// Problems are located in the request body, under "document".
+		c := *e
+		c.Fields = map[string]errs.Msg{}
+		for k, m := range e.Fields {
+			c.Fields["document."+k] = m
+		}
+		err = &c
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toProcedure(v))
+	s.writeWithLock(w, r, v)
 }
 
 func (s *Server) publishProcedure(w http.ResponseWriter, r *http.Request) {
@@ -186,7 +205,17 @@ func (s *Server) publishProcedure(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toProcedure(v))
+	s.writeWithLock(w, r, v)
+}
+
+// writeWithLock answers a write with the version and the procedure's lock
+// version, which the client sends with its next draft.
+func (s *Server) writeWithLock(w http.ResponseWriter, r *http.Request, v catalog.Version) {
+	out := toProcedure(v)
+	if _, lock, err := s.cfg.Catalog.Edit(r.Context(), authz.PrincipalFrom(r.Context()), v.Doc.Code); err == nil {
+		out.Lock = &lock
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // WithdrawRequest gives the reason a procedure is withdrawn.

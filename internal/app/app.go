@@ -149,6 +149,7 @@ type core struct {
 	identity *identity.Service
 	blobs    blob.Store
 	dossiers *dossier.Service
+	notifier *dossierNotifier
 	now      func() time.Time
 }
 
@@ -184,8 +185,8 @@ func open(ctx context.Context, c *Config, env Env, log *slog.Logger) (*core, err
 		d.Close()
 		return nil, err
 	}
-	k.dossiers = dossier.NewService(d, k.audit, k.catalog, k.agencies, k.calendar, blobSizes{k.blobs},
-		&dossierNotifier{agencies: k.agencies, baseURL: c.BaseURL, email: c.SMTPAddr != "", now: env.Now},
+	k.notifier = &dossierNotifier{agencies: k.agencies, baseURL: c.BaseURL, email: c.SMTPAddr != "", now: env.Now}
+	k.dossiers = dossier.NewService(d, k.audit, k.catalog, k.agencies, k.calendar, blobSizes{k.blobs}, k.notifier,
 		dossier.Config{MaxDossierBytes: int64(c.MaxDossierMB) << 20, Now: env.Now})
 	if k.units, err = agency.LoadAdminUnits(); err != nil {
 		d.Close()

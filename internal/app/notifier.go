@@ -20,6 +20,7 @@ type dossierNotifier struct {
 	baseURL  string
 	email    bool // SMTP is configured
 	now      func() time.Time
+	wake     func() // nudges the delivery worker once the change commits
 }
 
 func (n *dossierNotifier) Notify(ctx context.Context, tx *db.Tx, topic string, d *dossier.Dossier, extra map[string]any) error {
@@ -47,5 +48,11 @@ func (n *dossierNotifier) Notify(ctx context.Context, tx *db.Tx, topic string, d
 	} else if d.Applicant.Email != "" {
 		msg.Recipient = d.Applicant.Email
 	}
-	return notify.Enqueue(ctx, tx, msg, n.now())
+	if err := notify.Enqueue(ctx, tx, msg, n.now()); err != nil {
+		return err
+	}
+	if n.wake != nil {
+		tx.AfterCommit(n.wake)
+	}
+	return nil
 }

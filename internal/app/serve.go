@@ -82,9 +82,14 @@ func serve(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return fmt.Errorf("--smtp-tls (MOTCUA_SMTP_TLS): %w", err)
 		}
-		deliverers = append(deliverers, &notify.SMTP{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword, TLS: mode})
+		smtp := &notify.SMTP{Addr: c.SMTPAddr, From: c.SMTPFrom, Username: c.SMTPUsername, Password: c.SMTPPassword, TLS: mode}
+		if err := smtp.Check(); err != nil {
+			return fmt.Errorf("--smtp-addr (MOTCUA_SMTP_ADDR): %w", err)
+		}
+		deliverers = append(deliverers, smtp)
 	}
 	worker := &notify.Worker{DB: k.db, Deliverers: notify.Deliverers(deliverers...), Now: k.now, Log: log}
+	k.notifier.wake = worker.Wake
 	go worker.Run(bg, 15*time.Second)
 
 	errc := make(chan error, 1)

@@ -145,6 +145,36 @@ func normalise(d *Document) {
 	}
 }
 
+// authorizeStored requires p to maintain the catalogue for every agency of
+// the procedure's stored versions (current and draft): a new document that
+// names only the editor's own agency must not take over a procedure that
+// belongs to others.
+func (s *Service) authorizeStored(ctx context.Context, tx *db.Tx, op string, p *authz.Principal, ids ...int64) error {
+	for _, id := range ids {
+		if id == 0 {
+			continue
+		}
+		v, err := getVersion(ctx, tx, `WHERE v.id = ?`, id)
+		if err != nil {
+			return errs.Wrap(op, err)
+		}
+		paths, err := s.agencies.PathsByCode(ctx, v.Doc.Agencies)
+		if err != nil {
+			return errs.Wrap(op, err)
+		}
+		for _, a := range v.Doc.Agencies {
+			path, ok := paths[a]
+			if !ok {
+				continue // an agency that no longer exists binds nobody
+			}
+			if err := authz.Authorize(op, p, authz.ManageCatalog, authz.Object{AgencyPath: path}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // SaveDraft stores d as the draft of its procedure: a new procedure, a new
 // draft version of a published one (the published version stays as it is),
 // or a change to the existing draft. lock is the procedure's lock version
@@ -188,6 +218,10 @@ func (s *Service) saveDraft(ctx context.Context, tx *db.Tx, op string, p *authz.
 		return Version{}, errs.Wrap(op, err)
 	case checkLock && lock != proc.lock:
 		return Version{}, errs.E(op, errs.Conflict, "error.stale")
+	default:
+		if err := s.authorizeStored(ctx, tx, op, p, proc.current, proc.draft); err != nil {
+			return Version{}, err
+		}
 	}
 	var id int64
 	action := "catalog.draft_update"
@@ -243,6 +277,9 @@ func (s *Service) publish(ctx context.Context, tx *db.Tx, op string, p *authz.Pr
 	}
 	if err != nil {
 		return Version{}, errs.Wrap(op, err)
+	}
+	if err := s.authorizeStored(ctx, tx, op, p, proc.current, proc.draft); err != nil {
+		return Version{}, err
 	}
 	if proc.draft == 0 {
 		return Version{}, errs.E(op, errs.Conflict, "catalog.no_draft")
