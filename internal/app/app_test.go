@@ -55,8 +55,25 @@ func testEnv(stdin string) (Env, *syncBuffer, *syncBuffer) {
 // start runs serve with args on a free port and waits until it listens.
 func start(t *testing.T, args ...string) *server {
 	t.Helper()
+	return startAt(t, nil, args...)
+}
+
+// clock is a settable clock for servers whose rules depend on the date.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// startAt is start with the server's clock (nil: the real one).
+func startAt(t *testing.T, now func() time.Time, args ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	env, _, logs := testEnv("")
+	env.Now = now
 	ready := make(chan string, 1)
 	env.Ready = func(addr string) { ready <- addr }
 	done := make(chan int, 1)

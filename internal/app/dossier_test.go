@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // citizenClient signs a test citizen in through the development provider.
@@ -219,6 +220,101 @@ func TestOnlineDossierJourney(t *testing.T) {
 		}
 		if c, _ := get(t, client(t), s.url+"/lookup?code=../../etc"); c != http.StatusUnprocessableEntity {
 			t.Errorf("malformed code: %d", c)
+		}
+	})
+}
+
+// The counter journey of issue 4: a paper dossier gets a supplement request
+// at reception, comes back complete, is accepted, is extended once with an
+// apology, and still finishes after the new date (late). Dates are placed
+// on the real 2026 calendar with the server's clock.
+func TestCounterDossierLateWithApology(t *testing.T) {
+	engines(t, func(t *testing.T, data, dsn string) {
+		ict := time.FixedZone("ICT", 7*3600)
+		clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, ict)} // Monday
+		s := startAt(t, clk.Now, "--demo", "--data", data, "--db", dsn)
+		desk := officialClient(t, s.url, "badinh.tiepnhan")
+		_, form := get(t, desk, s.url+"/office/reception/1.004884")
+		key := regexp.MustCompile(`name="key" value="([0-9a-f]+)"`).FindStringSubmatch(form)
+		if key == nil {
+			t.Fatalf("no reception form:\n%s", text(form))
+		}
+		fields := url.Values{"case": {"TH1"}, "key": {key[1]}, "agency": {"H26.50.01"}, "channel": {"counter"},
+			"applicant.type": {"citizen"}, "applicant.full_name": {"Lê Minh Khôi"}, "applicant.national_id": {"031203008912"},
+			"applicant.address": {"Phường Ba Đình, Hà Nội"}, "outcome": {"request_supplement_at_reception"},
+			"missing": {"Bản sao giấy khai sinh cũ\nVăn bản cam đoan về việc đã đăng ký khai sinh"}}
+		for _, m := range regexp.MustCompile(`<input id="f-(form\.[a-z_0-9]+)" name="[^"]+" type="([a-z]+)"`).FindAllStringSubmatch(form, -1) {
+			switch m[2] {
+			case "date":
+				fields.Set(m[1], "2003-11-02")
+			case "tel":
+				fields.Set(m[1], "0912345678")
+			case "email":
+				fields.Set(m[1], "khoi@example.com")
+			default:
+				fields.Set(m[1], "Lê Minh Khôi")
+			}
+		}
+		for _, m := range regexp.MustCompile(`<select id="f-(form\.[a-z_0-9]+)" name="[^"]+"><option value="">—</option><option>([^<]+)</option>`).FindAllStringSubmatch(form, -1) {
+			fields.Set(m[1], m[2])
+		}
+		for _, m := range regexp.MustCompile(`(?s)<textarea id="f-(form\.[a-z_0-9]+)"`).FindAllStringSubmatch(form, -1) {
+			fields.Set(m[1], "Hà Nội")
+		}
+		resp, body := multipartPost(t, desk, s.url+"/office/reception/1.004884", fields, map[string][2]string{"file.TK": {"to-khai.pdf", minimalPDF}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("registration: %d, problems at %v\n%s", resp.StatusCode, regexp.MustCompile(`href="#f-([^"]+)"`).FindAllStringSubmatch(body, -1), text(body))
+		}
+		id := strings.TrimPrefix(strings.SplitN(resp.Header.Get("Location"), "?", 2)[0], "/office/dossiers/")
+		_, page := get(t, desk, s.url+"/office/dossiers/"+id)
+		for _, want := range []string{"Yêu cầu bổ sung (khi tiếp nhận)", "Bản sao giấy khai sinh cũ", "Văn bản cam đoan", "Trạng thái 5"} {
+			if !strings.Contains(text(page), want) {
+				t.Errorf("after the supplement request the page lacks %q", want)
+			}
+		}
+		// Two days later the applicant brings the rest; the desk accepts.
+		clk.Set(time.Date(2026, 3, 4, 10, 0, 0, 0, ict))
+		desk = officialClient(t, s.url, "badinh.tiepnhan") // days later: a new session
+		act(t, desk, s.url, id, "resubmit", url.Values{"digitized": {"on"}}, map[string][2]string{"files": {"bo-sung.pdf", minimalPDF}})
+		page = act(t, desk, s.url, id, "accept", nil, nil)
+		// Wed 4/3 10:00 + 5 working days = Wed 11/3 10:00.
+		if !strings.Contains(text(page), "10:00 ngày 11/03/2026") {
+			t.Fatalf("appointment after acceptance: %s", text(page))
+		}
+		specialist := officialClient(t, s.url, "badinh.chuyenvien")
+		head := officialClient(t, s.url, "badinh.truongphong")
+		leader := officialClient(t, s.url, "badinh.lanhdao")
+		act(t, specialist, s.url, id, "forward", nil, nil)
+		// On Monday 9/3 the head of unit sees it will be late: apology and a new date.
+		clk.Set(time.Date(2026, 3, 9, 9, 0, 0, 0, ict))
+		head = officialClient(t, s.url, "badinh.truongphong")
+		leader = officialClient(t, s.url, "badinh.lanhdao")
+		page = act(t, head, s.url, id, "extend", url.Values{"new_due": {"2026-03-13"}, "reason": {"Cần xác minh thêm với nơi đăng ký khai sinh trước đây."}}, nil)
+		if !strings.Contains(text(page), "17:00 ngày 13/03/2026") || !strings.Contains(text(page), "đã gia hạn") {
+			t.Fatalf("after the extension: %s", text(page))
+		}
+		// A second extension is refused.
+		_, p := get(t, head, s.url+"/office/dossiers/"+id)
+		resp, body = multipartPost(t, head, s.url+"/office/dossiers/"+id+"/actions/extend",
+			url.Values{"version": {versionRE.FindStringSubmatch(p)[1]}, "new_due": {"2026-03-20"}, "reason": {"Lần hai"}}, nil)
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(text(body), "không được gia hạn lần thứ hai") {
+			t.Errorf("second extension: %d %s", resp.StatusCode, text(body))
+		}
+		act(t, head, s.url, id, "approve", nil, nil)
+		act(t, leader, s.url, id, "sign", nil, nil)
+		// The result is issued on Monday 16/3, after the new date.
+		clk.Set(time.Date(2026, 3, 16, 9, 0, 0, 0, ict))
+		desk = officialClient(t, s.url, "badinh.tiepnhan")
+		page = act(t, desk, s.url, id, "issue_result", nil, map[string][2]string{"files": {"ket-qua.pdf", minimalPDF}})
+		if !strings.Contains(text(page), "quá hạn") {
+			t.Errorf("the late result is not judged late: %s", text(page))
+		}
+		page = act(t, desk, s.url, id, "return_result", url.Values{"return_channel": {"counter"}}, nil)
+		// The history explains every change of the due date.
+		for _, want := range []string{"Xin lỗi và gia hạn", "10:00 ngày 11/03/2026 → 17:00 ngày 13/03/2026", "Cần xác minh thêm", "Đã trả kết quả"} {
+			if !strings.Contains(text(page), want) {
+				t.Errorf("the history lacks %q", want)
+			}
 		}
 	})
 }

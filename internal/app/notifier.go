@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/motcua/motcua/internal/agency"
@@ -24,8 +25,14 @@ type dossierNotifier struct {
 }
 
 func (n *dossierNotifier) Notify(ctx context.Context, tx *db.Tx, topic string, d *dossier.Dossier, extra map[string]any) error {
-	data := notify.TemplateData{Code: d.Code, ProcedureName: d.ProcedureName, DueDate: d.DueAt,
-		LookupURL: n.baseURL + "/lookup?code=" + url.QueryEscape(d.Code)}
+	data := notify.TemplateData{Code: d.Code, ProcedureName: d.ProcedureName, DueDate: d.DueAt}
+	if d.Code != "" {
+		data.LookupURL = n.baseURL + "/lookup?code=" + url.QueryEscape(d.Code)
+	} else {
+		// Refused or sent back at reception: no code was given; the
+		// dossier's number identifies it in the message and the back office.
+		data.Code = "#" + strconv.FormatInt(d.ID, 10)
+	}
 	if a, err := n.agencies.Get(ctx, d.ProcessingAgency); err == nil {
 		data.AgencyName = a.NameVI
 	}
@@ -42,7 +49,7 @@ func (n *dossierNotifier) Notify(ctx context.Context, tx *db.Tx, topic string, d
 	if err != nil {
 		return err
 	}
-	msg := notify.Message{Channel: notify.ChannelSink, Recipient: d.Applicant.FullName, Subject: subject, Body: body, Topic: topic, Ref: d.Code}
+	msg := notify.Message{Channel: notify.ChannelSink, Recipient: d.Applicant.FullName, Subject: subject, Body: body, Topic: topic, Ref: data.Code}
 	if n.email && d.Applicant.Email != "" {
 		msg.Channel, msg.Recipient = notify.ChannelEmail, d.Applicant.Email
 	} else if d.Applicant.Email != "" {

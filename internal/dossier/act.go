@@ -36,7 +36,7 @@ var Ratings = []string{"satisfied", "neutral", "unsatisfied"}
 
 // reception actions are done at the receiving desk; the others at the
 // processing agency.
-var reception = []Action{Accept, RequestSupplementDesk, RejectAtDesk, SupplementReceived, MarkPaid, ReturnResult, Withdraw}
+var reception = []Action{Accept, RequestSupplementDesk, RejectAtDesk, Resubmit, SupplementReceived, MarkPaid, ReturnResult, Withdraw}
 
 // Act takes action a on dossier id: checks that the action is allowed in
 // the dossier's state and by the principal's role at the right agency,
@@ -60,68 +60,78 @@ func (s *Service) Act(ctx context.Context, p *authz.Principal, id int64, a Actio
 		if in.Version != d.Version {
 			return errs.E(op, errs.Conflict, "dossier.stale")
 		}
-		to, ok := Allowed(a, d.Status)
-		if !ok {
-			return errs.E(op, errs.Conflict, "dossier.action.not_allowed")
-		}
-		ver, err := s.catalog.Published(ctx, d.ProcedureCode, d.ProcedureVersion)
-		if err != nil {
-			return errs.Wrap(op, err)
-		}
-		c, _ := CaseOf(ver, d.CaseCode)
-		if c == nil {
-			return errs.E(op, errs.Internal, "dossier.case.unknown")
-		}
-		ag, err := s.agencies.Get(ctx, d.ReceivingAgency)
-		if err != nil {
-			return errs.Wrap(op, err)
-		}
-		clock, err := s.clock(ctx, ag)
-		if err != nil {
-			return errs.Wrap(op, err)
-		}
-		now := s.now()
-		from := d.Status
-		dueBefore := d.DueAt
-		ev := Event{At: now, Action: string(a), From: from, Comment: strings.TrimSpace(in.Comment), Step: d.Step}
-		ev.ActorKind, ev.ActorName = actor(p)
-		notice := ""
-		x := &actx{s: s, ctx: ctx, tx: tx, op: op, p: p, d: &d, c: c, ver: ver, clock: clock, now: now, in: in, ev: &ev, receiving: ag}
-		if notice, err = x.apply(a); err != nil {
+		if err := s.actOn(ctx, tx, op, p, &d, a, in); err != nil {
 			return err
-		}
-		d.Status = to
-		if x.status != "" {
-			d.Status = x.status
-		}
-		ev.To, ev.DueBefore, ev.DueAfter = d.Status, dueBefore, d.DueAt
-		if ev.DueBefore.Equal(ev.DueAfter) {
-			ev.DueBefore, ev.DueAfter = time.Time{}, time.Time{}
-		}
-		ok, err = saveState(ctx, tx, &d, in.Version, now)
-		if err != nil {
-			return errs.Wrap(op, err)
-		}
-		if !ok {
-			return errs.E(op, errs.Conflict, "dossier.stale")
-		}
-		if err := insertEvent(ctx, tx, d.ID, ev, d.ProcessingAgency); err != nil {
-			return errs.Wrap(op, err)
-		}
-		if notice != "" && s.notifier != nil {
-			if err := s.notifier.Notify(ctx, tx, notice, &d, x.noticeData); err != nil {
-				return errs.Wrap(op, err)
-			}
-		}
-		if err := s.audit.Record(ctx, tx, audit.Entry{Actor: p.Actor(), Action: "dossier." + string(a), ObjectType: "dossier",
-			ObjectID: strconv.FormatInt(d.ID, 10), SubjectNationalID: d.Applicant.NationalID,
-			Summary: map[string]any{"code": d.Code, "from": from, "to": d.Status, "comment": ev.Comment}}); err != nil {
-			return errs.Wrap(op, err)
 		}
 		out = d
 		return nil
 	})
 	return out, err
+}
+
+// actOn applies an authorised action to d inside tx.
+func (s *Service) actOn(ctx context.Context, tx *db.Tx, op string, p *authz.Principal, d *Dossier, a Action, in Input) error {
+	to, ok := Allowed(a, d.Status)
+	if !ok {
+		return errs.E(op, errs.Conflict, "dossier.action.not_allowed")
+	}
+	ver, err := s.catalog.Published(ctx, d.ProcedureCode, d.ProcedureVersion)
+	if err != nil {
+		return errs.Wrap(op, err)
+	}
+	c, _ := CaseOf(ver, d.CaseCode)
+	if c == nil {
+		return errs.E(op, errs.Internal, "dossier.case.unknown")
+	}
+	ag, err := s.agencies.Get(ctx, d.ReceivingAgency)
+	if err != nil {
+		return errs.Wrap(op, err)
+	}
+	clock, err := s.clock(ctx, ag)
+	if err != nil {
+		return errs.Wrap(op, err)
+	}
+	now := s.now()
+	from, fromVersion := d.Status, d.Version
+	dueBefore := d.DueAt
+	ev := Event{At: now, Action: string(a), From: from, Comment: strings.TrimSpace(in.Comment), Step: d.Step}
+	ev.ActorKind, ev.ActorName = actor(p)
+	x := &actx{s: s, ctx: ctx, tx: tx, op: op, p: p, d: d, c: c, ver: ver, clock: clock, now: now, in: in, ev: &ev, receiving: ag}
+	notice, err := x.apply(a)
+	if err != nil {
+		return err
+	}
+	d.Status = to
+	if x.status != "" {
+		d.Status = x.status
+	}
+	ev.To, ev.DueBefore, ev.DueAfter = d.Status, dueBefore, d.DueAt
+	if ev.DueBefore.Equal(ev.DueAfter) {
+		ev.DueBefore, ev.DueAfter = time.Time{}, time.Time{}
+	}
+	ok, err = saveState(ctx, tx, d, fromVersion, now)
+	if err != nil {
+		return errs.Wrap(op, err)
+	}
+	if !ok {
+		return errs.E(op, errs.Conflict, "dossier.stale")
+	}
+	if err := insertEvent(ctx, tx, d.ID, ev, d.ProcessingAgency); err != nil {
+		return errs.Wrap(op, err)
+	}
+	if s.documents != nil {
+		if err := s.documents.OnEvent(ctx, tx, d, a, ev); err != nil {
+			return errs.Wrap(op, err)
+		}
+	}
+	if notice != "" && s.notifier != nil {
+		if err := s.notifier.Notify(ctx, tx, notice, d, x.noticeData); err != nil {
+			return errs.Wrap(op, err)
+		}
+	}
+	return s.audit.Record(ctx, tx, audit.Entry{Actor: p.Actor(), Action: "dossier." + string(a), ObjectType: "dossier",
+		ObjectID: strconv.FormatInt(d.ID, 10), SubjectNationalID: d.Applicant.NationalID,
+		Summary: map[string]any{"code": d.Code, "from": from, "to": d.Status, "comment": ev.Comment}})
 }
 
 // authorizeAction checks who may take a on d: the applicant for their own

@@ -46,6 +46,13 @@ type Notifier interface {
 	Notify(ctx context.Context, tx *db.Tx, topic string, d *Dossier, extra map[string]any) error
 }
 
+// Documents produces the documents that go with events (the receipt at
+// acceptance, the supplement request, the refusal, the apology, the stop
+// notice) and files them with the dossier, inside the event's transaction.
+type Documents interface {
+	OnEvent(ctx context.Context, tx *db.Tx, d *Dossier, a Action, ev Event) error
+}
+
 // Config tunes the service.
 type Config struct {
 	MaxDossierBytes int64 // all files of one dossier
@@ -61,8 +68,12 @@ type Service struct {
 	calendars Calendars
 	blobs     Blobs
 	notifier  Notifier
+	documents Documents
 	cfg       Config
 }
+
+// SetDocuments installs the producer of event documents (forms 01–05).
+func (s *Service) SetDocuments(d Documents) { s.documents = d }
 
 // NewService returns a Service.
 func NewService(d *db.DB, log *audit.Log, cat Catalog, ags Agencies, cals Calendars, blobs Blobs, n Notifier, cfg Config) *Service {

@@ -69,6 +69,7 @@ type Action string
 // The actions of the lifecycle.
 const (
 	Submit                Action = "submit"
+	Receive               Action = "receive" // registered at the counter (an event, not a transition)
 	Accept                Action = "accept"
 	RequestSupplementDesk Action = "request_supplement_at_reception"
 	RejectAtDesk          Action = "reject"
@@ -108,7 +109,7 @@ var transitions = map[Action]transition{
 	Accept:                {[]Status{Submitted}, Processing, []authz.Role{authz.ReceptionOfficer}},
 	RequestSupplementDesk: {[]Status{Submitted}, ReceptionSupplement, []authz.Role{authz.ReceptionOfficer}},
 	RejectAtDesk:          {[]Status{Submitted}, Rejected, []authz.Role{authz.ReceptionOfficer}},
-	Resubmit:              {[]Status{ReceptionSupplement}, Submitted, applicant},
+	Resubmit:              {[]Status{ReceptionSupplement}, Submitted, []authz.Role{authz.ReceptionOfficer}},
 	Assign:                {[]Status{Processing}, "", []authz.Role{authz.UnitHead}},
 	Claim:                 {[]Status{Processing}, "", []authz.Role{authz.Specialist, authz.UnitHead, authz.Leader, authz.ReceptionOfficer}},
 	Forward:               {[]Status{Processing}, "", []authz.Role{authz.ReceptionOfficer, authz.Specialist, authz.UnitHead, authz.Leader}},
@@ -146,7 +147,8 @@ func Allowed(a Action, s Status) (Status, bool) {
 // (withdrawal may be done by either).
 func Roles(a Action) []authz.Role { return transitions[a].roles }
 
-// ByApplicant reports whether the applicant takes action a themselves.
+// ByApplicant reports whether the applicant may take action a themselves
+// (for resubmission and withdrawal, the desk may also do it for them).
 func ByApplicant(a Action) bool {
-	return transitions[a].roles == nil || a == Withdraw
+	return transitions[a].roles == nil || a == Withdraw || a == Resubmit
 }

@@ -204,3 +204,97 @@ func (s *Service) replay(op string, d Dossier, hash string) (Dossier, error) {
 	}
 	return d, nil
 }
+
+// Outcomes of reception at the counter.
+var Outcomes = []Action{Accept, RequestSupplementDesk, RejectAtDesk}
+
+// ReceivePaper registers a dossier brought to the counter or sent by post,
+// with the scanned documents (digitised), and decides on it in the same
+// transaction: accept, ask for everything missing, or refuse. A repeated
+// submission of the same form (key) returns the dossier the first made.
+func (s *Service) ReceivePaper(ctx context.Context, p *authz.Principal, a Application, outcome Action, in Input, key string) (Dossier, error) {
+	const op = "dossier.ReceivePaper"
+	if !p.IsStaff() {
+		return Dossier{}, authz.Authorize(op, p, authz.ReceiveDossier, authz.Object{AgencyPath: "-"})
+	}
+	if !slices.Contains(Outcomes, outcome) {
+		var v errs.Validation
+		v.Add("outcome", "catalog.unknown_value", string(outcome))
+		return Dossier{}, v.Err(op)
+	}
+	if a.Channel != "counter" && a.Channel != "post" {
+		a.Channel = "counter"
+	}
+	// Only the desk of the receiving agency registers its dossiers.
+	if ag, err := s.agencies.ByCode(ctx, a.AgencyCode); err == nil {
+		if err := authz.Authorize(op, p, authz.ReceiveDossier, authz.Object{AgencyPath: ag.Path}); err != nil {
+			return Dossier{}, err
+		}
+	}
+	key = strings.TrimSpace(key)
+	if key == "" || len(key) > 100 {
+		var v errs.Validation
+		v.Add("idempotency_key", "dossier.idempotency.required")
+		return Dossier{}, v.Err(op)
+	}
+	hash := a.hash() + string(outcome)
+	if d, err := getDossier(ctx, s.db, `WHERE created_by_kind = 'account' AND created_by_id = ? AND idempotency_key = ?`, p.ID, key); err == nil {
+		return s.replay(op, d, hash)
+	} else if !errors.Is(err, errNone) {
+		return Dossier{}, errs.Wrap(op, err)
+	}
+	for i := range a.Files {
+		a.Files[i].Digitized = true
+	}
+	chk, err := s.check(ctx, op, &a, a.Channel)
+	// A refusal or a supplement request is made precisely because the
+	// dossier is incomplete: only the application itself must be valid.
+	if err != nil && outcome != Accept {
+		if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+			kept := map[string]errs.Msg{}
+			for k, m := range e.Fields {
+				if !strings.HasPrefix(k, "files.") && !strings.HasPrefix(k, "form.") {
+					kept[k] = m
+				}
+			}
+			if len(kept) == 0 {
+				err = nil
+			} else {
+				c := *e
+				c.Fields = kept
+				err = &c
+			}
+		}
+	}
+	if err != nil {
+		return Dossier{}, err
+	}
+	now := s.now()
+	d := Dossier{ProcedureCode: chk.version.Doc.Code, ProcedureVersion: chk.version.Number, CaseCode: chk.c.Code, ProcedureName: chk.version.Doc.NameVI,
+		Status: Submitted, Channel: a.Channel, Applicant: a.Applicant, Form: chk.form, ReceivingAgency: chk.receiving, ProcessingAgency: chk.receiving,
+		Step: -1, SubmittedAt: now, CreatedAt: now, Version: 1}
+	err = s.db.Tx(ctx, func(tx *db.Tx) error {
+		if err := insertDossier(ctx, tx, &d, "account", p.ID, key, hash); err != nil {
+			return err
+		}
+		for _, f := range chk.files {
+			f.CreatedAt = now
+			if err := insertFile(ctx, tx, d.ID, f, p.Name); err != nil {
+				return err
+			}
+		}
+		kind, name := actor(p)
+		if err := insertEvent(ctx, tx, d.ID, Event{At: now, ActorKind: kind, ActorName: name, Action: string(Receive), From: Draft, To: Submitted, Step: -1,
+			Data: map[string]any{"channel": a.Channel}}, chk.receiving); err != nil {
+			return err
+		}
+		return s.actOn(ctx, tx, "dossier."+string(outcome), p, &d, outcome, in)
+	})
+	if err != nil {
+		if _, ok := errs.As(err); ok {
+			return Dossier{}, err
+		}
+		return Dossier{}, errs.Wrap(op, err)
+	}
+	return d, nil
+}

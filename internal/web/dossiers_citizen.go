@@ -312,7 +312,7 @@ func (s *Server) lookupPage(w http.ResponseWriter, r *http.Request) {
 // the page's forms; the service decides for real.
 func dossierActions(d dossier.Dossier, p *authz.Principal) []dossier.Action {
 	var out []dossier.Action
-	for _, a := range []dossier.Action{dossier.Accept, dossier.RequestSupplementDesk, dossier.RejectAtDesk, dossier.Claim, dossier.Forward,
+	for _, a := range []dossier.Action{dossier.Accept, dossier.RequestSupplementDesk, dossier.RejectAtDesk, dossier.Resubmit, dossier.Claim, dossier.Forward,
 		dossier.Approve, dossier.Sign, dossier.SendBack, dossier.RequestSupplement, dossier.SupplementReceived, dossier.RequestPayment,
 		dossier.MarkPaid, dossier.Extend, dossier.IssueResult, dossier.Refuse, dossier.ReturnResult, dossier.Withdraw, dossier.Rate} {
 		if _, ok := dossier.Allowed(a, d.Status); !ok {

@@ -25,6 +25,8 @@ type capability struct {
 }
 
 var capabilities = []capability{
+	{string(authz.ReceiveDossier), "/office/reception"},
+	{string(authz.ProcessDossier), "/office/dossiers"},
 	{string(authz.ManageAgency), "/office/agencies"},
 	{string(authz.ManageAccounts), "/office/accounts"},
 	{string(authz.ManageCalendar), "/office/calendar"},
