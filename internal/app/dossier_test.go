@@ -213,6 +213,36 @@ func TestOnlineDossierJourney(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Errorf("rating: %d", resp.StatusCode)
 		}
+		// The result is in the citizen's data store, and a new application
+		// reuses it instead of uploading it again.
+		_, store := get(t, citizen, s.url+"/me/store")
+		storeID := regexp.MustCompile(`href="/me/store/([0-9]+)">giay-khai-sinh.pdf`).FindStringSubmatch(store)
+		if storeID == nil {
+			t.Fatalf("the result is not in the data store:\n%s", text(store))
+		}
+		_, form2 := get(t, citizen, s.url+"/procedures/1.001193/apply")
+		fields.Set("key", regexp.MustCompile(`name="key" value="([0-9a-f]+)"`).FindStringSubmatch(form2)[1])
+		reuse := map[string][2]string{}
+		for k, v := range files {
+			reuse[k] = v
+		}
+		delete(reuse, "file.TK")
+		fields.Set("store.TK", storeID[1])
+		resp, body = multipartPost(t, citizen, s.url+"/procedures/1.001193/apply", fields, reuse)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("second application: %d %s", resp.StatusCode, text(body))
+		}
+		_, second := get(t, citizen, s.url+strings.SplitN(resp.Header.Get("Location"), "?", 2)[0])
+		if !strings.Contains(text(second), "dùng lại từ kho dữ liệu") {
+			t.Errorf("the reused document is not marked reused: %s", text(second))
+		}
+		// Another citizen cannot pass off someone else's document as theirs.
+		_, form3 := get(t, other, s.url+"/procedures/1.001193/apply")
+		fields.Set("key", regexp.MustCompile(`name="key" value="([0-9a-f]+)"`).FindStringSubmatch(form3)[1])
+		resp, _ = multipartPost(t, other, s.url+"/procedures/1.001193/apply", fields, reuse)
+		if resp.StatusCode == http.StatusSeeOther {
+			t.Errorf("another citizen reused a document of someone else's store")
+		}
 		// The public lookup shows the status, nothing personal.
 		_, lookup := get(t, client(t), s.url+"/lookup?code="+code[1])
 		if !strings.Contains(text(lookup), "Đã trả kết quả") || strings.Contains(lookup, "Nguyễn Văn An") {

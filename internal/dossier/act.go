@@ -119,6 +119,17 @@ func (s *Service) actOn(ctx context.Context, tx *db.Tx, op string, p *authz.Prin
 	if err := insertEvent(ctx, tx, d.ID, ev, d.ProcessingAgency); err != nil {
 		return errs.Wrap(op, err)
 	}
+	// Digitised documents and results go into the applicant's data store,
+	// where later applications can reuse them.
+	switch a {
+	case Accept, SupplementReceived:
+		err = keep(ctx, tx, d, "component", "supplement")
+	case IssueResult:
+		err = keep(ctx, tx, d, "result")
+	}
+	if err != nil {
+		return errs.Wrap(op, err)
+	}
 	if s.documents != nil {
 		if err := s.documents.OnEvent(ctx, tx, d, a, ev); err != nil {
 			return errs.Wrap(op, err)

@@ -112,6 +112,17 @@ func (s *Service) check(ctx context.Context, op string, a *Application, channel 
 			v.Add("files."+strconv.Itoa(i), "dossier.component.unknown", f.ComponentCode)
 			continue
 		}
+		if f.Reused {
+			// Only documents of the applicant's own store can be reused.
+			ok, err := owns(ctx, s.db, a.Applicant.NationalID, f.SHA256)
+			if err != nil {
+				return out, errs.Wrap(op, err)
+			}
+			if !ok {
+				v.Add(field, "dossier.file.not_yours")
+				continue
+			}
+		}
 		size, err := s.blobs.Size(ctx, f.SHA256)
 		if err != nil {
 			v.Add(field, "dossier.file.missing")

@@ -117,7 +117,12 @@ func (s *Server) applyPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Form.Set("case", c.Code)
 	p.Form.Set("key", newKey())
-	s.render(w, r, "apply", p.with("Profile", profile))
+	store, err := s.cfg.Dossiers.DataStore(r.Context(), pr)
+	if err != nil {
+		s.fail(w, r, err, "", p)
+		return
+	}
+	s.render(w, r, "apply", p.with("Profile", profile).with("Store", store))
 }
 
 func (s *Server) applySubmit(w http.ResponseWriter, r *http.Request) {
@@ -141,7 +146,16 @@ func (s *Server) applySubmit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err, "", p)
 		return
 	}
-	p.with("Profile", profile)
+	store, err := s.cfg.Dossiers.DataStore(r.Context(), pr)
+	if err != nil {
+		s.fail(w, r, err, "", p)
+		return
+	}
+	p.with("Profile", profile).with("Store", store)
+	byID := map[string]dossier.StoredDocument{}
+	for _, d := range store {
+		byID[strconv.FormatInt(d.ID, 10)] = d
+	}
 	for k, vs := range r.MultipartForm.Value {
 		p.Form[k] = vs
 	}
@@ -180,6 +194,9 @@ func (s *Server) applySubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		if sum := p.Form.Get(field + ".sha"); sum != "" && blob.ValidSum(sum) {
 			app.Files = append(app.Files, dossier.FileRef{ComponentCode: m.Code, SHA256: sum, Name: p.Form.Get(field + ".name"), ContentType: p.Form.Get(field + ".type")})
+		} else if doc, ok := byID[r.FormValue("store." + m.Code)]; ok {
+			// Taken from the data store: not uploaded again.
+			app.Files = append(app.Files, dossier.FileRef{ComponentCode: m.Code, SHA256: doc.SHA256, Name: doc.Name, ContentType: doc.ContentType, Reused: true})
 		}
 	}
 	if len(p.Errors) > 0 {
@@ -335,4 +352,35 @@ func dossierActions(d dossier.Dossier, p *authz.Principal) []dossier.Action {
 		}
 	}
 	return out
+}
+
+func (s *Server) dataStore(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "store.title")
+	pr := s.citizen(w, r)
+	if pr == nil {
+		return
+	}
+	docs, err := s.cfg.Dossiers.DataStore(r.Context(), pr)
+	if err != nil {
+		s.fail(w, r, err, "", p)
+		return
+	}
+	s.render(w, r, "store", p.with("Docs", docs))
+}
+
+func (s *Server) dataStoreFile(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "store.title")
+	pr := s.citizen(w, r)
+	if pr == nil {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	d, err := s.cfg.Dossiers.StoredDocumentFile(r.Context(), pr, id)
+	if err != nil {
+		s.fail(w, r, err, "", p)
+		return
+	}
+	if err := blob.Serve(w, r, s.cfg.Blobs, d.SHA256, d.Name); err != nil {
+		s.fail(w, r, err, "", p)
+	}
 }

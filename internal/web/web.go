@@ -87,6 +87,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /procedures/{code}/apply", s.applyPage)
 	mux.HandleFunc("POST /procedures/{code}/apply", s.applySubmit)
 	mux.HandleFunc("GET /me/dossiers", s.myDossiers)
+	mux.HandleFunc("GET /me/store", s.dataStore)
+	mux.HandleFunc("GET /me/store/{id}", s.dataStoreFile)
 	mux.HandleFunc("GET /me/dossiers/{id}", s.myDossier)
 	mux.HandleFunc("POST /me/dossiers/{id}/actions/{action}", s.dossierAction)
 	mux.HandleFunc("GET /dossiers/{id}/files/{file}", s.dossierFile)
