@@ -110,4 +110,3 @@ func owns(ctx context.Context, q db.Querier, nationalID, sum string) (bool, erro
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM citizen_documents WHERE national_id = ? AND sha256 = ?`, nationalID, sum).Scan(&n)
 	return n > 0, err
 }
-

@@ -194,7 +194,7 @@ func (s *Server) applySubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		if sum := p.Form.Get(field + ".sha"); sum != "" && blob.ValidSum(sum) {
 			app.Files = append(app.Files, dossier.FileRef{ComponentCode: m.Code, SHA256: sum, Name: p.Form.Get(field + ".name"), ContentType: p.Form.Get(field + ".type")})
-		} else if doc, ok := byID[r.FormValue("store." + m.Code)]; ok {
+		} else if doc, ok := byID[r.FormValue("store."+m.Code)]; ok {
 			// Taken from the data store: not uploaded again.
 			app.Files = append(app.Files, dossier.FileRef{ComponentCode: m.Code, SHA256: doc.SHA256, Name: doc.Name, ContentType: doc.ContentType, Reused: true})
 		}
