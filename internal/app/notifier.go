@@ -63,3 +63,32 @@ func (n *dossierNotifier) Notify(ctx context.Context, tx *db.Tx, topic string, d
 	}
 	return nil
 }
+
+// NotifyStaff tells the processing agency that a dossier is due soon or
+// overdue: by e-mail to the agency's address when SMTP is configured, else
+// on the sink channel shown in the back office.
+func (n *dossierNotifier) NotifyStaff(ctx context.Context, tx *db.Tx, flag string, d *dossier.Dossier) error {
+	a, err := n.agencies.Get(ctx, d.ProcessingAgency)
+	if err != nil {
+		return err
+	}
+	subject := "Hồ sơ " + d.Code + " sắp đến hạn trả kết quả"
+	if flag == dossier.FlagOverdue {
+		subject = "Hồ sơ " + d.Code + " đã quá hạn trả kết quả"
+	}
+	body := subject + ".\n\nThủ tục: " + d.ProcedureName + "\nHạn trả kết quả: " + d.DueAt.In(vietnam).Format("15:04 ngày 02/01/2006") +
+		"\nNgười nộp: " + d.Applicant.FullName + "\n\nXem hồ sơ: " + n.baseURL + "/office/dossiers/" + strconv.FormatInt(d.ID, 10) + "\n"
+	msg := notify.Message{Channel: notify.ChannelSink, Recipient: a.NameVI, Subject: subject, Body: body, Topic: "staff_" + flag, Ref: d.Code}
+	if n.email && a.Email != "" {
+		msg.Channel, msg.Recipient = notify.ChannelEmail, a.Email
+	}
+	if err := notify.Enqueue(ctx, tx, msg, n.now()); err != nil {
+		return err
+	}
+	if n.wake != nil {
+		tx.AfterCommit(n.wake)
+	}
+	return nil
+}
+
+var vietnam = time.FixedZone("ICT", 7*3600)

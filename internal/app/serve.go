@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"time"
 
@@ -90,6 +91,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	}
 	worker := &notify.Worker{DB: k.db, Deliverers: notify.Deliverers(deliverers...), Now: k.now, Log: log}
 	k.notifier.wake = worker.Wake
+	go k.watchDeadlines(bg)
 	go worker.Run(bg, 15*time.Second)
 
 	errc := make(chan error, 1)
@@ -119,6 +121,34 @@ func serve(ctx context.Context, args []string, env Env) error {
 	stopBG()
 	log.Info("stopped")
 	return nil
+}
+
+// watchDeadlines flags dossiers due soon and overdue every minute. Every
+// server copy runs the loop; a lease in the database lets one work at a time.
+func (k *core) watchDeadlines(ctx context.Context) {
+	holder := fmt.Sprintf("%s-%d", hostname(), os.Getpid())
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if soon, over, err := k.dossiers.Watch(ctx, holder, k.notifier); err != nil && ctx.Err() == nil {
+			k.log.Warn("deadline watch", "err", err)
+		} else if soon+over > 0 {
+			k.log.Info("deadline watch", "due_soon", soon, "overdue", over)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func hostname() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "motcua"
+	}
+	return h
 }
 
 // housekeeping removes expired sessions and sign-in flows now and then.

@@ -219,6 +219,12 @@ func (d *DB) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 	return d.read.QueryRowContext(ctx, d.Rebind(query), args...)
 }
 
+// QueryRowWrite runs a single-row statement that writes (an upsert with
+// RETURNING, say) on the writer, outside any explicit transaction.
+func (d *DB) QueryRowWrite(ctx context.Context, query string, args ...any) *sql.Row {
+	return d.write.QueryRowContext(ctx, d.Rebind(query), args...)
+}
+
 // Tx is a write transaction.
 type Tx struct {
 	tx      *sql.Tx

@@ -119,6 +119,12 @@ func (s *Service) actOn(ctx context.Context, tx *db.Tx, op string, p *authz.Prin
 	if err := insertEvent(ctx, tx, d.ID, ev, d.ProcessingAgency); err != nil {
 		return errs.Wrap(op, err)
 	}
+	if !dueBefore.Equal(d.DueAt) {
+		// A new deadline: the watcher judges it afresh.
+		if _, err := tx.ExecContext(ctx, `UPDATE dossiers SET flagged = '' WHERE id = ?`, d.ID); err != nil {
+			return errs.Wrap(op, err)
+		}
+	}
 	// Digitised documents and results go into the applicant's data store,
 	// where later applications can reuse them.
 	switch a {
