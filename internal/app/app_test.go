@@ -1,6 +1,8 @@
 package app
 
 import (
+	"os/signal"
+	"syscall"
 	"bytes"
 	"context"
 	"fmt"
@@ -21,7 +23,17 @@ import (
 	"github.com/motcua/motcua/internal/db/dbtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	// The test binary doubles as the motcua command, so that tests can run
+	// real server processes without building the binary.
+	if args := os.Getenv("MOTCUA_TEST_RUN_MAIN"); args != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := Main(ctx, strings.Split(args, "\x1f"), Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(dbtest.Main(m))
+}
 
 // server is a running "motcua serve" in this process.
 type server struct {
