@@ -1,8 +1,6 @@
 package app
 
 import (
-	"os/signal"
-	"syscall"
 	"bytes"
 	"context"
 	"fmt"
@@ -12,10 +10,12 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
