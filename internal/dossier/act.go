@@ -29,6 +29,10 @@ type Input struct {
 	Files         []FileRef // supplements, results
 	Rating        string    // rate: satisfied, neutral, unsatisfied
 	ReturnChannel string    // return: counter, post, online
+	Consult       []string  // consult: codes of the agencies asked
+	Question      string    // consult: what they are asked
+	ConsultDays   int       // consult: working days they have to answer
+	Answer        string    // answer_consultation: the opinion
 }
 
 // Ratings are the possible satisfaction ratings.
@@ -169,7 +173,13 @@ func (s *Service) authorizeAction(ctx context.Context, op string, p *authz.Princ
 		return authz.Authorize(op, p, authz.ReadDossier, authz.Object{AgencyPath: "-"})
 	}
 	agencies := []int64{d.ProcessingAgency}
+	if unit := s.stepUnit(ctx, d); unit != 0 {
+		agencies = append(agencies, unit)
+	}
 	switch {
+	case a == Answer:
+		// The agencies asked give their opinion.
+		agencies = s.consulted(ctx, d.ID, true)
 	case slices.Contains(reception, a):
 		agencies = []int64{d.ReceivingAgency}
 	case a == IssueResult:
@@ -199,9 +209,15 @@ func (s *Service) authorizeAction(ctx context.Context, op string, p *authz.Princ
 }
 
 // mayRead reports whether an official works at the receiving or the
-// processing agency of d (or above it, with a sub-tree grant).
+// processing agency of d, at the agency of its current step, or at an
+// agency consulted on it (or above one of them, with a sub-tree grant).
 func (s *Service) mayRead(ctx context.Context, p *authz.Principal, d *Dossier) bool {
-	for _, id := range []int64{d.ReceivingAgency, d.ProcessingAgency} {
+	ids := []int64{d.ReceivingAgency, d.ProcessingAgency}
+	if unit := s.stepUnit(ctx, d); unit != 0 {
+		ids = append(ids, unit)
+	}
+	ids = append(ids, s.consulted(ctx, d.ID, false)...)
+	for _, id := range ids {
 		ag, err := s.agencies.Get(ctx, id)
 		if err == nil && authz.Can(p, authz.ReadDossier, authz.Object{AgencyPath: ag.Path}) {
 			return true
@@ -244,9 +260,17 @@ func (x *actx) stepRole() authz.Role {
 	return authz.Role(x.c.Process[x.d.Step].Role)
 }
 
-// holds reports whether the principal holds role r at the processing agency.
+// holds reports whether the principal holds role r where the current step
+// is done: the step's own unit when the process names one (another agency
+// in inter-agency processing), else the processing agency.
 func (x *actx) holds(r authz.Role) bool {
-	ag, err := x.s.agencies.Get(x.ctx, x.d.ProcessingAgency)
+	id := x.d.ProcessingAgency
+	if x.d.Step >= 0 && x.d.Step < len(x.c.Process) && x.c.Process[x.d.Step].Unit != "" {
+		if a, err := x.s.agencies.ByCode(x.ctx, x.c.Process[x.d.Step].Unit); err == nil {
+			id = a.ID
+		}
+	}
+	ag, err := x.s.agencies.Get(x.ctx, id)
 	if err != nil {
 		return false
 	}
@@ -402,6 +426,10 @@ func (x *actx) apply(a Action) (string, error) {
 		d.PausedAt = time.Time{}
 		x.ev.Data = map[string]any{"restart": true}
 		return "", nil
+	case Consult:
+		return "", x.consult()
+	case Answer:
+		return "", x.answer()
 	case RequestPayment:
 		if x.in.Amount <= 0 {
 			return "", x.invalid("amount", "dossier.amount.positive")
@@ -526,5 +554,68 @@ func (x *actx) accept() error {
 	x.moveTo(min(1, len(x.c.Process)))
 	x.ev.Data = map[string]any{"code": code}
 	x.noticeData = map[string]any{}
+	return nil
+}
+
+// consult asks other agencies for their opinion, each with its own
+// deadline; the dossier waits until all have answered.
+func (x *actx) consult() error {
+	codes := cleanList(x.in.Consult)
+	if len(codes) == 0 {
+		return x.invalid("consult", "dossier.consult.agencies")
+	}
+	if strings.TrimSpace(x.in.Question) == "" {
+		return x.invalid("question", "field.required")
+	}
+	days := x.in.ConsultDays
+	if days <= 0 || days > 30 {
+		return x.invalid("consult_days", "dossier.consult.days")
+	}
+	due := x.clock.Cal.AddWorkingDays(x.now, days)
+	for _, code := range codes {
+		a, err := x.s.agencies.ByCode(x.ctx, code)
+		if err != nil {
+			return x.invalid("consult", "catalog.agency.unknown", code)
+		}
+		if a.ID == x.d.ProcessingAgency {
+			return x.invalid("consult", "dossier.consult.self")
+		}
+		if _, err := x.tx.ExecContext(x.ctx, `INSERT INTO dossier_consultations (dossier_id, agency_id, question, requested_at, due_at) VALUES (?, ?, ?, ?, ?)`,
+			x.d.ID, a.ID, strings.TrimSpace(x.in.Question), db.T(x.now), db.T(due)); err != nil {
+			return errs.Wrap(x.op, err)
+		}
+	}
+	x.ev.Data = map[string]any{"consult": codes, "question": strings.TrimSpace(x.in.Question), "consult_due": due}
+	return nil
+}
+
+// answer records the opinion of one consulted agency; when the last one
+// answers, processing resumes.
+func (x *actx) answer() error {
+	if strings.TrimSpace(x.in.Answer) == "" {
+		return x.invalid("answer", "field.required")
+	}
+	var mine []int64
+	for _, id := range x.s.consulted(x.ctx, x.d.ID, true) {
+		ag, err := x.s.agencies.Get(x.ctx, id)
+		if err == nil && authz.Can(x.p, authz.ReadDossier, authz.Object{AgencyPath: ag.Path}) {
+			mine = append(mine, id)
+		}
+	}
+	if len(mine) == 0 {
+		return errs.E(x.op, errs.Forbidden, "dossier.role")
+	}
+	res, err := x.tx.ExecContext(x.ctx, `UPDATE dossier_consultations SET answered_at = ?, answer = ?, answered_by = ?
+		WHERE dossier_id = ? AND agency_id = ? AND answered_at IS NULL`, db.T(x.now), strings.TrimSpace(x.in.Answer), x.p.Name, x.d.ID, mine[0])
+	if err != nil {
+		return errs.Wrap(x.op, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.E(x.op, errs.Conflict, "dossier.stale")
+	}
+	x.ev.Data = map[string]any{"answer": strings.TrimSpace(x.in.Answer), "agency": mine[0]}
+	if len(x.s.consultedTx(x.ctx, x.tx, x.d.ID)) == 0 {
+		x.status = Processing
+	}
 	return nil
 }

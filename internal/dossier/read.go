@@ -99,10 +99,11 @@ const (
 	BoxOverdue    Box = "overdue"     // past the deadline
 	BoxMine       Box = "mine"        // assigned to me
 	BoxResults    Box = "results"     // results and refusals waiting to be returned
+	BoxConsulted  Box = "consulted"   // other agencies' dossiers my agency is asked about
 )
 
 // Boxes lists the trays in display order.
-var Boxes = []Box{BoxNew, BoxMine, BoxInProgress, BoxDueSoon, BoxOverdue, BoxResults}
+var Boxes = []Box{BoxNew, BoxMine, BoxInProgress, BoxDueSoon, BoxOverdue, BoxResults, BoxConsulted}
 
 // Inbox lists the dossiers of a tray for an official: those of the
 // agencies their grants cover, newest deadlines first.
@@ -145,6 +146,9 @@ func (s *Service) Inbox(ctx context.Context, p *authz.Principal, box Box, limit 
 		where = `d.status IN ('submitted') AND ` + scope("receiving_agency_id", authz.ReceptionOfficer)
 	case BoxResults:
 		where = `d.status IN ('result_ready', 'refused') AND ` + scope("receiving_agency_id", authz.ReceptionOfficer)
+	case BoxConsulted:
+		where = `d.status = 'consulting' AND d.id IN (SELECT c.dossier_id FROM dossier_consultations c WHERE c.answered_at IS NULL AND ` +
+			strings.Replace(scope("agency_id", working...), "d.agency_id", "c.agency_id", 1) + `)`
 	case BoxMine:
 		where = `d.assignee_id = ?`
 		args = append(args, p.ID)
@@ -163,4 +167,91 @@ func (s *Service) Inbox(ctx context.Context, p *authz.Principal, box Box, limit 
 	}
 	rows, err := queryDossiers(ctx, s.db, `d WHERE `+where+` ORDER BY d.due_at, d.id LIMIT ?`, append(args, limit)...)
 	return rows, errs.Wrap(op, err)
+}
+
+// Consultation is one agency's opinion asked on a dossier.
+type Consultation struct {
+	AgencyID    int64
+	Question    string
+	RequestedAt time.Time
+	DueAt       time.Time
+	AnsweredAt  time.Time
+	Answer      string
+	AnsweredBy  string
+}
+
+// Consultations lists the opinions asked on a dossier the principal may read.
+func (s *Service) Consultations(ctx context.Context, p *authz.Principal, id int64) ([]Consultation, error) {
+	const op = "dossier.Consultations"
+	if _, err := s.Get(ctx, p, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT agency_id, question, requested_at, due_at, answered_at, answer, answered_by
+		FROM dossier_consultations WHERE dossier_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, errs.Wrap(op, err)
+	}
+	defer rows.Close()
+	var out []Consultation
+	for rows.Next() {
+		var c Consultation
+		var req, due, ans db.Time
+		if err := rows.Scan(&c.AgencyID, &c.Question, &req, &due, &ans, &c.Answer, &c.AnsweredBy); err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		c.RequestedAt, c.DueAt, c.AnsweredAt = req.Time, due.Time, ans.Time
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// consulted lists the agencies asked for an opinion on a dossier (only
+// those that have not answered yet, with open).
+func (s *Service) consulted(ctx context.Context, dossierID int64, open bool) []int64 {
+	q := `SELECT agency_id FROM dossier_consultations WHERE dossier_id = ?`
+	if open {
+		q += ` AND answered_at IS NULL`
+	}
+	return agencyIDs(ctx, s.db, q, dossierID)
+}
+
+func (s *Service) consultedTx(ctx context.Context, tx *db.Tx, dossierID int64) []int64 {
+	return agencyIDs(ctx, tx, `SELECT agency_id FROM dossier_consultations WHERE dossier_id = ? AND answered_at IS NULL`, dossierID)
+}
+
+func agencyIDs(ctx context.Context, q db.Querier, query string, args ...any) []int64 {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if rows.Scan(&id) == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// stepUnit returns the agency that does the dossier's current step when
+// the process names one (inter-agency processing), or 0.
+func (s *Service) stepUnit(ctx context.Context, d *Dossier) int64 {
+	if d.Step < 0 {
+		return 0
+	}
+	v, err := s.catalog.Published(ctx, d.ProcedureCode, d.ProcedureVersion)
+	if err != nil {
+		return 0
+	}
+	c, ok := CaseOf(v, d.CaseCode)
+	if !ok || d.Step >= len(c.Process) || c.Process[d.Step].Unit == "" {
+		return 0
+	}
+	a, err := s.agencies.ByCode(ctx, c.Process[d.Step].Unit)
+	if err != nil {
+		return 0
+	}
+	return a.ID
 }

@@ -275,6 +275,19 @@ func (s *Server) showDossierStatus(w http.ResponseWriter, r *http.Request, p *Pa
 	if d.Code != "" {
 		p.Title = d.Code
 	}
+	if pr.IsStaff() {
+		cons, err := s.cfg.Dossiers.Consultations(r.Context(), pr, id)
+		if err != nil {
+			s.fail(w, r, err, "", p)
+			return
+		}
+		_, all, err := s.agencyIndex(r)
+		if err != nil {
+			s.fail(w, r, err, "", p)
+			return
+		}
+		p.with("Consultations", cons).with("AllAgencies", all)
+	}
 	s.renderStatus(w, r, status, tmpl, p.with("D", d).with("V", v).with("Case", c).with("AgencyNames", names).with("Actions", dossierActions(d, pr)))
 }
 
@@ -330,7 +343,7 @@ func (s *Server) lookupPage(w http.ResponseWriter, r *http.Request) {
 func dossierActions(d dossier.Dossier, p *authz.Principal) []dossier.Action {
 	var out []dossier.Action
 	for _, a := range []dossier.Action{dossier.Accept, dossier.RequestSupplementDesk, dossier.RejectAtDesk, dossier.Resubmit, dossier.Claim, dossier.Forward,
-		dossier.Approve, dossier.Sign, dossier.SendBack, dossier.RequestSupplement, dossier.SupplementReceived, dossier.RequestPayment,
+		dossier.Approve, dossier.Sign, dossier.SendBack, dossier.Consult, dossier.Answer, dossier.RequestSupplement, dossier.SupplementReceived, dossier.RequestPayment,
 		dossier.MarkPaid, dossier.Extend, dossier.IssueResult, dossier.Refuse, dossier.ReturnResult, dossier.Withdraw, dossier.Rate} {
 		if _, ok := dossier.Allowed(a, d.Status); !ok {
 			continue

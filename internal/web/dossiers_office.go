@@ -62,7 +62,11 @@ func (s *Server) dossierAction(w http.ResponseWriter, r *http.Request) {
 	version, _ := strconv.Atoi(r.FormValue("version"))
 	in := dossier.Input{Version: version, Comment: r.FormValue("comment"), Reason: r.FormValue("reason"),
 		Missing: strings.Split(strings.ReplaceAll(r.FormValue("missing"), "\r\n", "\n"), "\n"),
-		Rating:  r.FormValue("rating"), ReturnChannel: r.FormValue("return_channel")}
+		Rating:  r.FormValue("rating"), ReturnChannel: r.FormValue("return_channel"),
+		Consult: r.Form["consult"], Question: r.FormValue("question"), Answer: r.FormValue("answer")}
+	if v := r.FormValue("consult_days"); v != "" {
+		in.ConsultDays, _ = strconv.Atoi(v)
+	}
 	if v := r.FormValue("amount"); v != "" {
 		n, err := strconv.ParseInt(strings.NewReplacer(".", "", ",", "", " ", "").Replace(v), 10, 64)
 		if err != nil {
