@@ -192,6 +192,7 @@ func open(ctx context.Context, c *Config, env Env, log *slog.Logger) (*core, err
 		d.Close()
 		return nil, err
 	}
+	k.dossiers.SetDocuments(&eventDocuments{agencies: k.agencies, catalog: k.catalog, units: k.units, blobs: k.blobs, baseURL: c.BaseURL})
 	if n, err := k.agencies.LoadAdminUnitsIntoDB(ctx, k.units); err != nil {
 		d.Close()
 		return nil, err

@@ -297,7 +297,7 @@ func TestCounterDossierLateWithApology(t *testing.T) {
 		}
 		id := strings.TrimPrefix(strings.SplitN(resp.Header.Get("Location"), "?", 2)[0], "/office/dossiers/")
 		_, page := get(t, desk, s.url+"/office/dossiers/"+id)
-		for _, want := range []string{"Yêu cầu bổ sung (khi tiếp nhận)", "Bản sao giấy khai sinh cũ", "Văn bản cam đoan", "Trạng thái 5"} {
+		for _, want := range []string{"Yêu cầu bổ sung (khi tiếp nhận)", "Bản sao giấy khai sinh cũ", "Văn bản cam đoan", "Trạng thái 5", "phieu-yeu-cau-bo-sung.pdf"} {
 			if !strings.Contains(text(page), want) {
 				t.Errorf("after the supplement request the page lacks %q", want)
 			}
@@ -311,6 +311,16 @@ func TestCounterDossierLateWithApology(t *testing.T) {
 		if !strings.Contains(text(page), "10:00 ngày 11/03/2026") {
 			t.Fatalf("appointment after acceptance: %s", text(page))
 		}
+		// The receipt (form 01) is filed with the dossier and downloads as a PDF.
+		receipt := regexp.MustCompile(`href="(/dossiers/[0-9]+/files/[0-9]+)">([^<]*giay-tiep-nhan\.pdf)`).FindStringSubmatch(page)
+		if receipt == nil {
+			t.Fatalf("no receipt after acceptance: %s", text(page))
+		}
+		if r, err := desk.Get(s.url + receipt[1]); err != nil || r.StatusCode != 200 || r.Header.Get("Content-Type") != "application/pdf" {
+			t.Errorf("receipt download: %v %v", err, r)
+		} else {
+			r.Body.Close()
+		}
 		specialist := officialClient(t, s.url, "badinh.chuyenvien")
 		head := officialClient(t, s.url, "badinh.truongphong")
 		leader := officialClient(t, s.url, "badinh.lanhdao")
@@ -320,8 +330,8 @@ func TestCounterDossierLateWithApology(t *testing.T) {
 		head = officialClient(t, s.url, "badinh.truongphong")
 		leader = officialClient(t, s.url, "badinh.lanhdao")
 		page = act(t, head, s.url, id, "extend", url.Values{"new_due": {"2026-03-13"}, "reason": {"Cần xác minh thêm với nơi đăng ký khai sinh trước đây."}}, nil)
-		if !strings.Contains(text(page), "17:00 ngày 13/03/2026") || !strings.Contains(text(page), "đã gia hạn") {
-			t.Fatalf("after the extension: %s", text(page))
+		if !strings.Contains(text(page), "17:00 ngày 13/03/2026") || !strings.Contains(text(page), "đã gia hạn") || !strings.Contains(page, "van-ban-xin-loi.pdf") {
+			t.Fatalf("after the extension (with the apology, form 04): %s", text(page))
 		}
 		// A second extension is refused.
 		_, p := get(t, head, s.url+"/office/dossiers/"+id)
@@ -340,6 +350,12 @@ func TestCounterDossierLateWithApology(t *testing.T) {
 			t.Errorf("the late result is not judged late: %s", text(page))
 		}
 		page = act(t, desk, s.url, id, "return_result", url.Values{"return_channel": {"counter"}}, nil)
+		// The process control slip (form 06) comes from the history.
+		if r, err := desk.Get(s.url + "/dossiers/" + id + "/control-slip.pdf"); err != nil || r.StatusCode != 200 || r.Header.Get("Content-Type") != "application/pdf" {
+			t.Errorf("control slip: %v %v", err, r)
+		} else {
+			r.Body.Close()
+		}
 		// The history explains every change of the due date.
 		for _, want := range []string{"Xin lỗi và gia hạn", "10:00 ngày 11/03/2026 → 17:00 ngày 13/03/2026", "Cần xác minh thêm", "Đã trả kết quả"} {
 			if !strings.Contains(text(page), want) {

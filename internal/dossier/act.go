@@ -141,8 +141,15 @@ func (s *Service) actOn(ctx context.Context, tx *db.Tx, op string, p *authz.Prin
 		return errs.Wrap(op, err)
 	}
 	if s.documents != nil {
-		if err := s.documents.OnEvent(ctx, tx, d, a, ev); err != nil {
+		files, err := s.documents.OnEvent(ctx, d, a, ev)
+		if err != nil {
 			return errs.Wrap(op, err)
+		}
+		for _, f := range files {
+			f.CreatedAt = now
+			if err := insertFile(ctx, tx, d.ID, f, ev.ActorName); err != nil {
+				return errs.Wrap(op, err)
+			}
 		}
 	}
 	if notice != "" && s.notifier != nil {

@@ -48,9 +48,10 @@ type Notifier interface {
 
 // Documents produces the documents that go with events (the receipt at
 // acceptance, the supplement request, the refusal, the apology, the stop
-// notice) and files them with the dossier, inside the event's transaction.
+// notice), stored and ready to be filed with the dossier in the event's
+// transaction.
 type Documents interface {
-	OnEvent(ctx context.Context, tx *db.Tx, d *Dossier, a Action, ev Event) error
+	OnEvent(ctx context.Context, d *Dossier, a Action, ev Event) ([]File, error)
 }
 
 // Config tunes the service.

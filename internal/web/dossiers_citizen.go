@@ -12,6 +12,7 @@ import (
 	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/errs"
+	"github.com/motcua/motcua/internal/forms"
 	"github.com/motcua/motcua/internal/identity"
 )
 
@@ -396,4 +397,56 @@ func (s *Server) dataStoreFile(w http.ResponseWriter, r *http.Request) {
 	if err := blob.Serve(w, r, s.cfg.Blobs, d.SHA256, d.Name); err != nil {
 		s.fail(w, r, err, "", p)
 	}
+}
+
+// controlSlip renders the process control slip (form 06) from the
+// dossier's history: every hand-over, with its time and who did it.
+func (s *Server) controlSlip(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "dossier.title")
+	pr := authz.PrincipalFrom(r.Context())
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	d, err := s.cfg.Dossiers.Get(r.Context(), pr, id)
+	if err != nil {
+		s.fail(w, r, err, "", p)
+		return
+	}
+	recv, err := s.cfg.Agencies.Get(r.Context(), d.ReceivingAgency)
+	if err != nil {
+		s.fail(w, r, err, "", p)
+		return
+	}
+	handed := map[string]bool{"accept": true, "forward": true, "approve": true, "sign": true, "send_back": true, "issue_result": true, "return_result": true}
+	var rows []forms.Handover
+	var last *forms.Handover
+	for _, ev := range d.Events {
+		if !handed[ev.Action] {
+			continue
+		}
+		if last != nil {
+			last.To, last.Done = ev.ActorName, ev.At
+		}
+		rows = append(rows, forms.Handover{From: ev.ActorName, At: ev.At, Note: s.tr(r, "action.dossier."+ev.Action)})
+		last = &rows[len(rows)-1]
+	}
+	if n := len(rows); n > 0 {
+		rows[n-1].Deadline = d.DueAt
+		if !d.FinishedAt.IsZero() {
+			rows[n-1].Done = d.FinishedAt
+		}
+	}
+	code := d.Code
+	if code == "" {
+		code = "#" + strconv.FormatInt(d.ID, 10)
+	}
+	b, err := forms.ControlSlip(forms.Common{Agency: forms.Agency{Name: recv.NameVI, Address: recv.Address}, Code: code, Procedure: d.ProcedureName,
+		Applicant: forms.Applicant{FullName: d.Applicant.FullName, NationalID: d.Applicant.NationalID, Address: d.Applicant.Address},
+		Date: d.ReceivedAt, Officer: pr.Name}, rows)
+	if err != nil {
+		s.fail(w, r, errs.Wrap("web.controlSlip", err), "", p)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", blob.ContentDisposition(strings.ReplaceAll(code, "#", "")+"-phieu-kiem-soat.pdf"))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Write(b)
 }

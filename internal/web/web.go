@@ -92,6 +92,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /me/dossiers/{id}", s.myDossier)
 	mux.HandleFunc("POST /me/dossiers/{id}/actions/{action}", s.dossierAction)
 	mux.HandleFunc("GET /dossiers/{id}/files/{file}", s.dossierFile)
+	mux.HandleFunc("GET /dossiers/{id}/control-slip.pdf", s.controlSlip)
 	mux.HandleFunc("GET /lookup", s.lookupPage)
 
 	// Sign-in and out.
