@@ -100,13 +100,17 @@ func (e *eventDocuments) OnEvent(ctx context.Context, d *dossier.Dossier, a doss
 		}
 	case dossier.RequestSupplementDesk, dossier.RequestSupplement:
 		kind, name = "form02", "phieu-yeu-cau-bo-sung"
-		render = func(cm forms.Common) ([]byte, error) { return forms.SupplementRequest(cm, strs(ev.Data["missing"]), ev.Comment) }
+		render = func(cm forms.Common) ([]byte, error) {
+			return forms.SupplementRequest(cm, strs(ev.Data["missing"]), ev.Comment)
+		}
 	case dossier.RejectAtDesk:
 		kind, name = "form03", "phieu-tu-choi"
 		render = func(cm forms.Common) ([]byte, error) { return forms.Refusal(cm, str(ev.Data["reason"])) }
 	case dossier.Extend:
 		kind, name = "form04", "van-ban-xin-loi"
-		render = func(cm forms.Common) ([]byte, error) { return forms.Apology(cm, ev.DueBefore, d.DueAt, str(ev.Data["reason"])) }
+		render = func(cm forms.Common) ([]byte, error) {
+			return forms.Apology(cm, ev.DueBefore, d.DueAt, str(ev.Data["reason"]))
+		}
 	case dossier.Withdraw:
 		kind, name = "form05", "thong-bao-dung"
 		reason := str(ev.Data["reason"])

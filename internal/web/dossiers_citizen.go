@@ -440,7 +440,7 @@ func (s *Server) controlSlip(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := forms.ControlSlip(forms.Common{Agency: forms.Agency{Name: recv.NameVI, Address: recv.Address}, Code: code, Procedure: d.ProcedureName,
 		Applicant: forms.Applicant{FullName: d.Applicant.FullName, NationalID: d.Applicant.NationalID, Address: d.Applicant.Address},
-		Date: d.ReceivedAt, Officer: pr.Name}, rows)
+		Date:      d.ReceivedAt, Officer: pr.Name}, rows)
 	if err != nil {
 		s.fail(w, r, errs.Wrap("web.controlSlip", err), "", p)
 		return
