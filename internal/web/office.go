@@ -32,6 +32,7 @@ var capabilities = []capability{
 	{string(authz.ManageCalendar), "/office/calendar"},
 	{string(authz.ManageCatalog), "/office/catalog"},
 	{string(authz.ReadAudit), "/office/audit"},
+	{"messages.read", "/office/messages"},
 	{string(authz.ReadCitizen), ""},
 }
 
@@ -48,7 +49,11 @@ func (s *Server) officeHome(w http.ResponseWriter, r *http.Request) {
 	}
 	var caps []capability
 	for _, c := range capabilities {
-		if p.Can(c.Action) {
+		action := c.Action
+		if action == "messages.read" {
+			action = string(authz.ReadAudit)
+		}
+		if p.Can(action) {
 			caps = append(caps, c)
 		}
 	}

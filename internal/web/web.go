@@ -9,6 +9,7 @@ package web
 
 import (
 	"context"
+	"time"
 	"log/slog"
 	"net/http"
 
@@ -52,6 +53,7 @@ type Config struct {
 	Demo          bool
 	DemoAccounts  []DemoAccount
 	DevIdP        bool // the development identity provider is on: say so
+	Now           func() time.Time
 }
 
 // Server is the HTML edge.
@@ -63,6 +65,9 @@ type Server struct {
 // New parses the templates (failing on any error, so a broken template
 // stops the start rather than a user's request) and returns the Server.
 func New(cfg Config) (*Server, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	p, err := parsePages(cfg.Locale)
 	if err != nil {
 		return nil, err
@@ -123,6 +128,8 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /office/calendar", s.calendarAdd)
 	mux.HandleFunc("POST /office/calendar/{id}/delete", s.calendarDelete)
 	mux.HandleFunc("GET /office/audit", s.auditPage)
+	mux.HandleFunc("GET /office/messages", s.messages)
+	mux.HandleFunc("POST /office/messages/{id}/retry", s.retryMessage)
 	mux.HandleFunc("GET /office/dossiers", s.inbox)
 	mux.HandleFunc("GET /office/reception", s.receptionStart)
 	mux.HandleFunc("GET /office/reception/{code}", s.receptionForm)
