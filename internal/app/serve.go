@@ -215,7 +215,7 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 	ws, err := web.New(web.Config{Agencies: k.agencies, Units: k.units, Calendar: k.calendar, Catalog: k.catalog, Identity: k.identity,
 		Dossiers: k.dossiers, Blobs: k.blobs, Upload: blob.Policy{MaxFile: int64(c.MaxFileMB) << 20, MaxDossier: int64(c.MaxDossierMB) << 20},
 		LookupLimit:  ratelimit.New(30, time.Minute, 10),
-		CitizenLogin: citizenLogin, Audit: k.audit, DB: k.db, Locale: cat, Logger: k.log,
+		CitizenLogin: citizenLogin, Audit: k.audit, DB: k.db, Locale: cat, Logger: k.log, Now: k.now,
 		SecureCookies: c.secureCookies(), Demo: c.Demo, DemoAccounts: demoAccounts, DevIdP: c.DevIdP})
 	if err != nil {
 		return nil, err
