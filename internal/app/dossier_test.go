@@ -96,6 +96,49 @@ func act(t *testing.T, c *http.Client, base, id, action string, fields url.Value
 	return page
 }
 
+// applyFields fills the online application form of 1.001193 as a citizen
+// would: prefilled values kept, plausible ones elsewhere, a PDF for every
+// component.
+func applyFields(t *testing.T, form string) (url.Values, map[string][2]string) {
+	t.Helper()
+	fields := url.Values{"case": {"TH1"}, "agency": {"H26.50.01"}}
+	fields.Set("key", regexp.MustCompile(`name="key" value="([0-9a-f]+)"`).FindStringSubmatch(form)[1])
+	// Every text input: keep its prefilled value, else a plausible one.
+	for _, m := range regexp.MustCompile(`<input id="f-(form\.[a-z_0-9]+)" name="[^"]+" type="([a-z]+)" value="([^"]*)"([^>]*)>`).FindAllStringSubmatch(form, -1) {
+		v := html.UnescapeString(m[3])
+		if v == "" {
+			switch {
+			case m[2] == "date":
+				v = "2026-11-20"
+			case m[2] == "email":
+				v = "an@example.com"
+			case m[2] == "tel":
+				v = "0912345678"
+			case strings.Contains(m[4], `inputmode="numeric"`):
+				v = "001085012345"
+			default:
+				v = "Nguyễn Văn Bình"
+			}
+		}
+		fields.Set(m[1], v)
+	}
+	for _, m := range regexp.MustCompile(`(?s)<textarea id="f-(form\.[a-z_0-9]+)"[^>]*>(.*?)</textarea>`).FindAllStringSubmatch(form, -1) {
+		if v := html.UnescapeString(m[2]); v != "" {
+			fields.Set(m[1], v)
+		} else {
+			fields.Set(m[1], "Bệnh viện Phụ sản Hà Nội, Phường Ba Đình, Thành phố Hà Nội")
+		}
+	}
+	for _, m := range regexp.MustCompile(`<select id="f-(form\.[a-z_0-9]+)" name="[^"]+"><option value="">—</option><option>([^<]+)</option>`).FindAllStringSubmatch(form, -1) {
+		fields.Set(m[1], m[2])
+	}
+	files := map[string][2]string{}
+	for _, m := range regexp.MustCompile(`<input type="file" id="f-(file\.[A-Za-z0-9_.-]+)"`).FindAllStringSubmatch(form, -1) {
+		files[m[1]] = [2]string{"giay-to.pdf", minimalPDF}
+	}
+	return fields, files
+}
+
 // The online journey of issue 4 through the real pages: a citizen applies
 // with an attachment, the desk accepts, the specialist forwards, the head
 // of unit approves, the leader signs, the result is issued and returned,
@@ -108,41 +151,7 @@ func TestOnlineDossierJourney(t *testing.T) {
 		if !strings.Contains(form, "Nguyễn Văn An") {
 			t.Fatalf("the application form is not prefilled:\n%s", text(form))
 		}
-		fields := url.Values{"case": {"TH1"}, "agency": {"H26.50.01"}}
-		fields.Set("key", regexp.MustCompile(`name="key" value="([0-9a-f]+)"`).FindStringSubmatch(form)[1])
-		// Every text input: keep its prefilled value, else a plausible one.
-		for _, m := range regexp.MustCompile(`<input id="f-(form\.[a-z_0-9]+)" name="[^"]+" type="([a-z]+)" value="([^"]*)"([^>]*)>`).FindAllStringSubmatch(form, -1) {
-			v := html.UnescapeString(m[3])
-			if v == "" {
-				switch {
-				case m[2] == "date":
-					v = "2026-11-20"
-				case m[2] == "email":
-					v = "an@example.com"
-				case m[2] == "tel":
-					v = "0912345678"
-				case strings.Contains(m[4], `inputmode="numeric"`):
-					v = "001085012345"
-				default:
-					v = "Nguyễn Văn Bình"
-				}
-			}
-			fields.Set(m[1], v)
-		}
-		for _, m := range regexp.MustCompile(`(?s)<textarea id="f-(form\.[a-z_0-9]+)"[^>]*>(.*?)</textarea>`).FindAllStringSubmatch(form, -1) {
-			if v := html.UnescapeString(m[2]); v != "" {
-				fields.Set(m[1], v)
-			} else {
-				fields.Set(m[1], "Bệnh viện Phụ sản Hà Nội, Phường Ba Đình, Thành phố Hà Nội")
-			}
-		}
-		for _, m := range regexp.MustCompile(`<select id="f-(form\.[a-z_0-9]+)" name="[^"]+"><option value="">—</option><option>([^<]+)</option>`).FindAllStringSubmatch(form, -1) {
-			fields.Set(m[1], m[2])
-		}
-		files := map[string][2]string{}
-		for _, m := range regexp.MustCompile(`<input type="file" id="f-(file\.[A-Za-z0-9_.-]+)"`).FindAllStringSubmatch(form, -1) {
-			files[m[1]] = [2]string{"giay-to.pdf", minimalPDF}
-		}
+		fields, files := applyFields(t, form)
 		resp, body := multipartPost(t, citizen, s.url+"/procedures/1.001193/apply", fields, files)
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("apply: %d\n%s", resp.StatusCode, text(body))

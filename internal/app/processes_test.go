@@ -29,6 +29,14 @@ import (
 // process runs "motcua serve" as a child process and returns its URL.
 func process(t *testing.T, args ...string) string {
 	t.Helper()
+	u, _ := spawn(t, args...)
+	return u
+}
+
+// spawn runs "motcua serve" as a child process and returns its URL and the
+// process, which the test may kill; it is interrupted at cleanup otherwise.
+func spawn(t *testing.T, args ...string) (string, *exec.Cmd) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "MOTCUA_TEST_RUN_MAIN="+strings.Join(append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), "\x1f"))
 	stderr, err := cmd.StderrPipe()
@@ -60,11 +68,11 @@ func process(t *testing.T, args ...string) string {
 	}()
 	select {
 	case a := <-addr:
-		return "http://" + a
+		return "http://" + a, cmd
 	case <-time.After(90 * time.Second):
 		t.Fatal("server process did not start")
 	}
-	return ""
+	return "", nil
 }
 
 // Two server processes on one PostgreSQL accept dossiers at the same
