@@ -58,6 +58,14 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	display string // the DSN without credentials, for messages
+	// txSlots bounds the transactions open at once on PostgreSQL to half
+	// the pool. Code inside a transaction may still read through the pool
+	// (reference data: agencies, catalogue, calendars); were every
+	// connection held by a transaction waiting for one more, all would wait
+	// forever. With half the pool for transactions, such a read always
+	// finds a connection. Nil on SQLite, whose one writer connection is
+	// apart from its read pool.
+	txSlots chan struct{}
 }
 
 // Options tune Open. The zero value is right for a server.
@@ -157,7 +165,7 @@ func openPostgres(dsn string, opt Options) (*DB, error) {
 	p.SetMaxOpenConns(opt.MaxOpenConns)
 	p.SetMaxIdleConns(opt.MaxOpenConns)
 	p.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{dialect: Postgres, write: p, read: p, display: Redact(dsn)}, nil
+	return &DB{dialect: Postgres, write: p, read: p, display: Redact(dsn), txSlots: make(chan struct{}, max(1, opt.MaxOpenConns/2))}, nil
 }
 
 // Redact removes the password from a DSN so it can be logged.
@@ -255,8 +263,17 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 func (t *Tx) AfterCommit(f func()) { t.after = append(t.after, f) }
 
 // Tx runs fn in a write transaction, committing if fn returns nil and
-// rolling back otherwise (also on panic, which is re-raised).
+// rolling back otherwise (also on panic, which is re-raised). fn must not
+// open another transaction.
 func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	if d.txSlots != nil {
+		select {
+		case d.txSlots <- struct{}{}:
+			defer func() { <-d.txSlots }()
+		case <-ctx.Done():
+			return fmt.Errorf("begin transaction: %w", ctx.Err())
+		}
+	}
 	stx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

@@ -180,8 +180,8 @@ func (s *Service) authorizeAction(ctx context.Context, op string, p *authz.Princ
 		return authz.Authorize(op, p, authz.ReadDossier, authz.Object{AgencyPath: "-"})
 	}
 	agencies := []int64{d.ProcessingAgency}
-	if unit := s.stepUnit(ctx, d); unit != 0 {
-		agencies = append(agencies, unit)
+	if d.StepAgency != 0 {
+		agencies = append(agencies, d.StepAgency)
 	}
 	switch {
 	case a == Answer:
@@ -220,8 +220,8 @@ func (s *Service) authorizeAction(ctx context.Context, op string, p *authz.Princ
 // agency consulted on it (or above one of them, with a sub-tree grant).
 func (s *Service) mayRead(ctx context.Context, p *authz.Principal, d *Dossier) bool {
 	ids := []int64{d.ReceivingAgency, d.ProcessingAgency}
-	if unit := s.stepUnit(ctx, d); unit != 0 {
-		ids = append(ids, unit)
+	if d.StepAgency != 0 {
+		ids = append(ids, d.StepAgency)
 	}
 	ids = append(ids, s.consulted(ctx, d.ID, false)...)
 	for _, id := range ids {
@@ -272,10 +272,8 @@ func (x *actx) stepRole() authz.Role {
 // in inter-agency processing), else the processing agency.
 func (x *actx) holds(r authz.Role) bool {
 	id := x.d.ProcessingAgency
-	if x.d.Step >= 0 && x.d.Step < len(x.c.Process) && x.c.Process[x.d.Step].Unit != "" {
-		if a, err := x.s.agencies.ByCode(x.ctx, x.c.Process[x.d.Step].Unit); err == nil {
-			id = a.ID
-		}
+	if x.d.StepAgency != 0 {
+		id = x.d.StepAgency
 	}
 	ag, err := x.s.agencies.Get(x.ctx, id)
 	if err != nil {
@@ -293,9 +291,17 @@ func (x *actx) holds(r authz.Role) bool {
 func (x *actx) moveTo(i int) {
 	x.d.Step = i
 	x.d.AssigneeID = 0
+	x.d.StepAgency = 0
 	if i < len(x.c.Process) {
 		dur := x.c.Process[i].Duration
 		x.d.StepDueAt = x.clock.Cal.AddWorkingHours(x.now, time.Duration(dur.Hours())*time.Hour)
+		if unit := x.c.Process[i].Unit; unit != "" {
+			// Publication checked that the unit exists; one removed since
+			// leaves the step with the processing agency.
+			if a, err := x.s.agencies.ByCode(x.ctx, unit); err == nil && a.ID != x.d.ProcessingAgency {
+				x.d.StepAgency = a.ID
+			}
+		}
 	} else {
 		x.d.StepDueAt = time.Time{}
 	}

@@ -63,7 +63,8 @@ type Dossier struct {
 	Form             map[string]string
 	ReceivingAgency  int64
 	ProcessingAgency int64
-	Step             int // index into the case's process; -1 before acceptance
+	Step             int   // index into the case's process; -1 before acceptance
+	StepAgency       int64 // the agency of the current step when the process names one (inter-agency), else 0
 	AssigneeID       int64
 	LastHandlerID    int64
 	SubmittedAt      time.Time

@@ -117,6 +117,8 @@ func (s *Service) Inbox(ctx context.Context, p *authz.Principal, box Box, limit 
 	}
 
 	var args []any
+	now := db.T(s.now())
+	working := []authz.Role{authz.ReceptionOfficer, authz.Specialist, authz.UnitHead, authz.Leader}
 	scope := func(col string, roles ...authz.Role) string {
 		var parts []string
 		for _, g := range p.Grants {
@@ -138,8 +140,11 @@ func (s *Service) Inbox(ctx context.Context, p *authz.Principal, box Box, limit 
 		}
 		return `d.` + col + ` IN (SELECT ag.id FROM agencies ag WHERE ` + strings.Join(parts, " OR ") + `)`
 	}
-	now := db.T(s.now())
-	working := []authz.Role{authz.ReceptionOfficer, authz.Specialist, authz.UnitHead, authz.Leader}
+	// Dossiers being processed are in the trays of the processing agency
+	// and of the agency holding the current step (inter-agency processing).
+	processing := func() string {
+		return `(` + scope("processing_agency_id", working...) + ` OR ` + scope("step_agency_id", working...) + `)`
+	}
 	var where string
 	switch box {
 	case BoxNew:
@@ -153,12 +158,12 @@ func (s *Service) Inbox(ctx context.Context, p *authz.Principal, box Box, limit 
 		where = `d.assignee_id = ?`
 		args = append(args, p.ID)
 	case BoxInProgress:
-		where = `d.status IN ('processing', 'consulting', 'supplement', 'awaiting_payment') AND ` + scope("processing_agency_id", working...)
+		where = `d.status IN ('processing', 'consulting', 'supplement', 'awaiting_payment') AND ` + processing()
 	case BoxDueSoon:
-		where = `d.status IN ('processing', 'consulting') AND d.due_at > ? AND d.due_at <= ? AND ` + scope("processing_agency_id", working...)
+		where = `d.status IN ('processing', 'consulting') AND d.due_at > ? AND d.due_at <= ? AND ` + processing()
 		args = append([]any{now, db.T(s.now().Add(24 * time.Hour))}, args...)
 	case BoxOverdue:
-		where = `d.status IN ('processing', 'consulting', 'supplement', 'awaiting_payment') AND d.due_at < ? AND ` + scope("processing_agency_id", working...)
+		where = `d.status IN ('processing', 'consulting', 'supplement', 'awaiting_payment') AND d.due_at < ? AND ` + processing()
 		args = append([]any{now}, args...)
 	default:
 		var v errs.Validation
@@ -233,25 +238,4 @@ func agencyIDs(ctx context.Context, q db.Querier, query string, args ...any) []i
 		}
 	}
 	return out
-}
-
-// stepUnit returns the agency that does the dossier's current step when
-// the process names one (inter-agency processing), or 0.
-func (s *Service) stepUnit(ctx context.Context, d *Dossier) int64 {
-	if d.Step < 0 {
-		return 0
-	}
-	v, err := s.catalog.Published(ctx, d.ProcedureCode, d.ProcedureVersion)
-	if err != nil {
-		return 0
-	}
-	c, ok := CaseOf(v, d.CaseCode)
-	if !ok || d.Step >= len(c.Process) || c.Process[d.Step].Unit == "" {
-		return 0
-	}
-	a, err := s.agencies.ByCode(ctx, c.Process[d.Step].Unit)
-	if err != nil {
-		return 0
-	}
-	return a.ID
 }

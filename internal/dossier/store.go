@@ -14,7 +14,7 @@ import (
 var errNone = errors.New("no such dossier")
 
 const dossierCols = `id, COALESCE(code, ''), procedure_code, procedure_version, case_code, procedure_name, status, channel,
-	applicant, form, receiving_agency_id, processing_agency_id, step, COALESCE(assignee_id, 0), COALESCE(last_handler_id, 0),
+	applicant, form, receiving_agency_id, processing_agency_id, step, COALESCE(step_agency_id, 0), COALESCE(assignee_id, 0), COALESCE(last_handler_id, 0),
 	submitted_at, received_at, due_at, original_due_at, step_due_at, extended, paused_at, finished_at, returned_at,
 	timeliness, result_kind, version, created_at, updated_at`
 
@@ -23,7 +23,7 @@ func scanDossier(s interface{ Scan(...any) error }) (Dossier, error) {
 	var applicant, form string
 	var sub, rec, due, odue, sdue, paused, fin, ret, created, updated db.Time
 	err := s.Scan(&d.ID, &d.Code, &d.ProcedureCode, &d.ProcedureVersion, &d.CaseCode, &d.ProcedureName, &d.Status, &d.Channel,
-		&applicant, &form, &d.ReceivingAgency, &d.ProcessingAgency, &d.Step, &d.AssigneeID, &d.LastHandlerID,
+		&applicant, &form, &d.ReceivingAgency, &d.ProcessingAgency, &d.Step, &d.StepAgency, &d.AssigneeID, &d.LastHandlerID,
 		&sub, &rec, &due, &odue, &sdue, &d.Extended, &paused, &fin, &ret, &d.Timeliness, &d.ResultKind, &d.Version, &created, &updated)
 	if err != nil {
 		return d, err
@@ -71,19 +71,23 @@ func insertDossier(ctx context.Context, tx *db.Tx, d *Dossier, byKind string, by
 	if key != "" {
 		keyArg = key
 	}
-	return tx.QueryRowContext(ctx, `INSERT INTO dossiers (procedure_code, procedure_version, case_code, procedure_name, status, channel,
+	err := tx.QueryRowContext(ctx, `INSERT INTO dossiers (procedure_code, procedure_version, case_code, procedure_name, status, channel,
 		applicant_type, applicant_national_id, applicant_name, applicant, form, receiving_agency_id, processing_agency_id, step,
 		submitted_at, created_by_kind, created_by_id, idempotency_key, request_hash, version, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
 		d.ProcedureCode, d.ProcedureVersion, d.CaseCode, d.ProcedureName, d.Status, d.Channel,
 		d.Applicant.Type, d.Applicant.NationalID, d.Applicant.FullName, string(app), string(form), d.ReceivingAgency, d.ProcessingAgency,
 		db.T(d.SubmittedAt), byKind, byID, keyArg, hash, db.T(d.CreatedAt), db.T(d.CreatedAt)).Scan(&d.ID)
+	if err == nil {
+		d.Version, d.Step, d.UpdatedAt = 1, -1, d.CreatedAt
+	}
+	return err
 }
 
 // saveState writes the lifecycle columns of d if nobody changed the
 // dossier since version from; it reports false on a lost race.
 func saveState(ctx context.Context, tx *db.Tx, d *Dossier, from int, now time.Time) (bool, error) {
-	var code, assignee, handler any
+	var code, assignee, handler, stepAgency any
 	if d.Code != "" {
 		code = d.Code
 	}
@@ -93,11 +97,14 @@ func saveState(ctx context.Context, tx *db.Tx, d *Dossier, from int, now time.Ti
 	if d.LastHandlerID != 0 {
 		handler = d.LastHandlerID
 	}
+	if d.StepAgency != 0 {
+		stepAgency = d.StepAgency
+	}
 	form, _ := json.Marshal(d.Form)
-	res, err := tx.ExecContext(ctx, `UPDATE dossiers SET code = ?, status = ?, processing_agency_id = ?, step = ?, assignee_id = ?, last_handler_id = ?,
+	res, err := tx.ExecContext(ctx, `UPDATE dossiers SET code = ?, status = ?, processing_agency_id = ?, step = ?, step_agency_id = ?, assignee_id = ?, last_handler_id = ?,
 		submitted_at = ?, received_at = ?, due_at = ?, original_due_at = ?, step_due_at = ?, extended = ?, paused_at = ?, finished_at = ?,
 		returned_at = ?, timeliness = ?, result_kind = ?, form = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-		code, d.Status, d.ProcessingAgency, d.Step, assignee, handler, db.T(d.SubmittedAt), db.T(d.ReceivedAt), db.T(d.DueAt), db.T(d.OriginalDueAt),
+		code, d.Status, d.ProcessingAgency, d.Step, stepAgency, assignee, handler, db.T(d.SubmittedAt), db.T(d.ReceivedAt), db.T(d.DueAt), db.T(d.OriginalDueAt),
 		db.T(d.StepDueAt), d.Extended, db.T(d.PausedAt), db.T(d.FinishedAt), db.T(d.ReturnedAt), d.Timeliness, d.ResultKind, string(form),
 		db.T(now), d.ID, from)
 	if err != nil {

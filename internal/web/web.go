@@ -9,9 +9,9 @@ package web
 
 import (
 	"context"
-	"time"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/audit"
