@@ -287,6 +287,42 @@ func (x *actx) holds(r authz.Role) bool {
 	return false
 }
 
+// mayTake reports whether account id is an active official holding a
+// processing role at the agency of the current step (or above it, with a
+// sub-tree grant).
+func (x *actx) mayTake(id int64) (bool, error) {
+	agencyID := x.d.ProcessingAgency
+	if x.d.StepAgency != 0 {
+		agencyID = x.d.StepAgency
+	}
+	ag, err := x.s.agencies.Get(x.ctx, agencyID)
+	if err != nil {
+		return false, err
+	}
+	rows, err := x.tx.QueryContext(x.ctx, `SELECT r.role, a.path, r.subtree FROM account_roles r
+		JOIN accounts ac ON ac.id = r.account_id JOIN agencies a ON a.id = r.agency_id
+		WHERE r.account_id = ? AND ac.kind = 'official' AND ac.active`, id)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g authz.Grant
+		var role string
+		if err := rows.Scan(&role, &g.AgencyPath, &g.Subtree); err != nil {
+			return false, err
+		}
+		g.Role = authz.Role(role)
+		switch g.Role {
+		case authz.Specialist, authz.UnitHead, authz.Leader, authz.ReceptionOfficer:
+			if g.Covers(ag.Path) {
+				return true, rows.Err()
+			}
+		}
+	}
+	return false, rows.Err()
+}
+
 // moveTo puts the dossier at step i with that step's own deadline.
 func (x *actx) moveTo(i int) {
 	x.d.Step = i
@@ -386,6 +422,16 @@ func (x *actx) apply(a Action) (string, error) {
 		if x.in.AssigneeID <= 0 {
 			return "", x.invalid("assignee", "field.required")
 		}
+		// Only an active official who works where the dossier now is (the
+		// agency of its current step) may be given it: anyone else would
+		// see the applicant's data in their tray.
+		ok, err := x.mayTake(x.in.AssigneeID)
+		if err != nil {
+			return "", errs.Wrap(x.op, err)
+		}
+		if !ok {
+			return "", x.invalid("assignee", "dossier.assign.not_here")
+		}
 		d.AssigneeID = x.in.AssigneeID
 		x.ev.Data = map[string]any{"assignee": x.in.AssigneeID}
 		return "", nil
@@ -481,6 +527,11 @@ func (x *actx) apply(a Action) (string, error) {
 			}
 			hours := x.clock.Cal.Hours()
 			newDue = day.In(x.clock.Cal.Location()).Add(hours[len(hours)-1].End)
+		}
+		if !newDue.After(d.DueAt) {
+			// An evening on the deadline's own day is the end of that day:
+			// the one extension would be spent without moving anything.
+			return "", x.invalid("new_due", "dossier.extend.not_later")
 		}
 		d.DueAt = newDue
 		d.Extended = true

@@ -155,15 +155,24 @@ func (s *Service) Inbox(ctx context.Context, p *authz.Principal, box Box, limit 
 		where = `d.status = 'consulting' AND d.id IN (SELECT c.dossier_id FROM dossier_consultations c WHERE c.answered_at IS NULL AND ` +
 			strings.Replace(scope("agency_id", working...), "d.agency_id", "c.agency_id", 1) + `)`
 	case BoxMine:
-		where = `d.assignee_id = ?`
+		where = `d.status IN ('processing', 'consulting', 'supplement', 'awaiting_payment') AND d.assignee_id = ?`
 		args = append(args, p.ID)
 	case BoxInProgress:
 		where = `d.status IN ('processing', 'consulting', 'supplement', 'awaiting_payment') AND ` + processing()
 	case BoxDueSoon:
+		// Within one working day, on the platform's calendar (agencies'
+		// own calendars differ by a few local days off at most).
+		cal, err := s.calendars.Calendar(ctx, 0, nil)
+		if err != nil {
+			return nil, errs.Wrap(op, err)
+		}
+		soon := cal.AddWorkingHours(s.now(), cal.DayLength())
 		where = `d.status IN ('processing', 'consulting') AND d.due_at > ? AND d.due_at <= ? AND ` + processing()
-		args = append([]any{now, db.T(s.now().Add(24 * time.Hour))}, args...)
+		args = append([]any{now, db.T(soon)}, args...)
 	case BoxOverdue:
-		where = `d.status IN ('processing', 'consulting', 'supplement', 'awaiting_payment') AND d.due_at < ? AND ` + processing()
+		// A paused dossier (supplement, payment) has its clock stopped: the
+		// deadline is moved when it resumes, so it is not overdue meanwhile.
+		where = `d.status IN ('processing', 'consulting') AND d.due_at < ? AND ` + processing()
 		args = append([]any{now}, args...)
 	default:
 		var v errs.Validation
