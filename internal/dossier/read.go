@@ -2,6 +2,7 @@ package dossier
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strconv"
 	"strings"
@@ -18,6 +19,11 @@ import (
 // applicant's personal data is audited, whoever reads it.
 func (s *Service) Get(ctx context.Context, p *authz.Principal, id int64) (Dossier, error) {
 	const op = "dossier.Get"
+	if !p.Authenticated() {
+		// Before any query, so that an anonymous caller cannot tell an
+		// existing dossier from a missing one.
+		return Dossier{}, errs.E(op, errs.Unauthenticated, "error.unauthenticated")
+	}
 	d, err := getDossier(ctx, s.db, `WHERE id = ?`, id)
 	if errors.Is(err, errNone) {
 		return d, errs.E(op, errs.NotFound, "dossier.not_found")
@@ -52,8 +58,11 @@ func (s *Service) Get(ctx context.Context, p *authz.Principal, id int64) (Dossie
 func (s *Service) ByCode(ctx context.Context, code string) (int64, error) {
 	var id int64
 	err := s.db.QueryRowContext(ctx, `SELECT id FROM dossiers WHERE code = ?`, NormaliseCode(code)).Scan(&id)
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
 		return 0, errs.E("dossier.ByCode", errs.NotFound, "dossier.not_found")
+	}
+	if err != nil {
+		return 0, errs.Wrap("dossier.ByCode", err)
 	}
 	return id, nil
 }

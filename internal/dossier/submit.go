@@ -12,6 +12,7 @@ import (
 
 	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/db"
 	"github.com/motcua/motcua/internal/errs"
@@ -123,6 +124,21 @@ func (s *Service) check(ctx context.Context, op string, a *Application, channel 
 				continue
 			}
 		}
+		// The edges fill name and type from the upload; the service still
+		// refuses what no upload could have produced (a path, a type other
+		// than the accepted ones; none means "sniff it when served"), whichever
+		// edge it came through.
+		name, err := blob.CheckName(f.Name)
+		if err != nil {
+			v.Add(field, "blob.name_invalid")
+			continue
+		}
+		a.Files[i].Name = name
+		f.Name = name
+		if f.ContentType != "" && !slices.Contains(fileTypes, f.ContentType) {
+			v.Add(field, "dossier.file.type")
+			continue
+		}
 		size, err := s.blobs.Size(ctx, f.SHA256)
 		if err != nil {
 			v.Add(field, "dossier.file.missing")
@@ -144,6 +160,10 @@ func (s *Service) check(ctx context.Context, op string, a *Application, channel 
 	return out, v.Err(op)
 }
 
+// fileTypes are the types of the files a dossier may hold (the kinds the
+// upload policy accepts, as it names them).
+var fileTypes = []string{blob.PDF.MIME, blob.JPEG.MIME, blob.PNG.MIME}
+
 // Submit files an application online for the signed-in citizen. With the
 // same idempotency key, a repeated submission (double click, retry after a
 // lost response) returns the dossier the first one made; the same key with
@@ -161,6 +181,10 @@ func (s *Service) Submit(ctx context.Context, p *authz.Principal, a Application,
 	}
 	// A citizen applies for themself: the identity is the signed-in one.
 	a.Applicant.NationalID = p.NationalID
+	for i := range a.Files {
+		// Only the counter digitises paper.
+		a.Files[i].Digitized = false
+	}
 	a.Channel = "online"
 	hash := a.hash()
 	if d, err := getDossier(ctx, s.db, `WHERE created_by_kind = 'citizen' AND created_by_id = ? AND idempotency_key = ?`, p.ID, key); err == nil {
