@@ -331,12 +331,17 @@ func (x *actx) moveTo(i int) {
 	if i < len(x.c.Process) {
 		dur := x.c.Process[i].Duration
 		x.d.StepDueAt = x.clock.Cal.AddWorkingHours(x.now, time.Duration(dur.Hours())*time.Hour)
-		if unit := x.c.Process[i].Unit; unit != "" {
+		switch unit := x.c.Process[i].Unit; {
+		case unit != "":
 			// Publication checked that the unit exists; one removed since
 			// leaves the step with the processing agency.
 			if a, err := x.s.agencies.ByCode(x.ctx, unit); err == nil && a.ID != x.d.ProcessingAgency {
 				x.d.StepAgency = a.ID
 			}
+		case authz.Role(x.c.Process[i].Role) == authz.ReceptionOfficer && x.d.ReceivingAgency != x.d.ProcessingAgency:
+			// A reception step without a unit is done at the desk that
+			// received the dossier (returning the result, most often).
+			x.d.StepAgency = x.d.ReceivingAgency
 		}
 	} else {
 		x.d.StepDueAt = time.Time{}

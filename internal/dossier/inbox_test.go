@@ -65,3 +65,30 @@ func TestInboxFollowsTheStepAgency(t *testing.T) {
 		}
 	})
 }
+
+// The last step of a ward's process (return the result) belongs to the
+// ward's desk, which received the dossier: it is in the desk's tray then,
+// and not before.
+func TestInboxReturnStepAtTheDesk(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		desk := e.official("badinh.tiepnhan")
+		d := e.accepted(e.citizen("Nguyễn Văn An"), e.birth("Bé Na"), at("2026-03-02 09:00"))
+		inProgress := func() bool {
+			t.Helper()
+			list, err := e.svc.Inbox(e.ctx, desk, dossier.BoxInProgress, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return slices.ContainsFunc(list, func(x dossier.Dossier) bool { return x.ID == d.ID })
+		}
+		for d.Step < 4 {
+			if inProgress() {
+				t.Errorf("at step %d the dossier is already in the desk's tray", d.Step)
+			}
+			e.advance(&d)
+		}
+		if !inProgress() {
+			t.Errorf("at the return step (%d, agency %d) the dossier is not in the desk's tray", d.Step, d.StepAgency)
+		}
+	})
+}
