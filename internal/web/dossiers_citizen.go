@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -348,6 +349,9 @@ func dossierActions(d dossier.Dossier, p *authz.Principal) []dossier.Action {
 		dossier.MarkPaid, dossier.Extend, dossier.IssueResult, dossier.Refuse, dossier.ReturnResult, dossier.Withdraw, dossier.Rate} {
 		if _, ok := dossier.Allowed(a, d.Status); !ok {
 			continue
+		}
+		if a == dossier.Rate && slices.ContainsFunc(d.Events, func(e dossier.Event) bool { return e.Action == string(dossier.Rate) }) {
+			continue // rated once; the rating is in the history
 		}
 		if p.Kind == authz.Citizen {
 			if a == dossier.Withdraw || a == dossier.Rate {
