@@ -17,9 +17,12 @@ import (
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/catalog"
+	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/locale"
+	"github.com/motcua/motcua/internal/ratelimit"
 )
 
 //go:embed openapi.json
@@ -30,8 +33,14 @@ type Config struct {
 	Agencies *agency.Service
 	Units    *agency.AdminUnits
 	Catalog  *catalog.Service
-	Locale   *locale.Catalog
-	Logger   *slog.Logger
+	Dossiers *dossier.Service
+	Blobs    blob.Store  // the files of dossiers
+	Upload   blob.Policy // what an uploaded file may be
+	// LookupLimit limits public lookups by dossier code per client; nil
+	// for no limit.
+	LookupLimit *ratelimit.Keyed
+	Locale      *locale.Catalog
+	Logger      *slog.Logger
 }
 
 // Server is the JSON edge.
@@ -69,6 +78,13 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/fields", s.listFields)
 	mux.HandleFunc("POST /api/v1/catalog/import", s.importCatalog)
 	mux.HandleFunc("GET /api/v1/catalog/export", s.exportCatalog)
+	mux.HandleFunc("POST /api/v1/files", s.uploadFile)
+	mux.HandleFunc("POST /api/v1/dossiers", s.submitDossier)
+	mux.HandleFunc("GET /api/v1/dossiers/{ref}", s.getDossier)
+	mux.HandleFunc("GET /api/v1/dossiers/{ref}/files/{id}", s.dossierFile)
+	mux.HandleFunc("POST /api/v1/dossiers/{ref}/actions/{action}", s.actOnDossier)
+	mux.HandleFunc("GET /api/v1/inbox", s.listInbox)
+	mux.HandleFunc("GET /api/v1/lookup/{code}", s.lookupDossier)
 }
 
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,25 +19,32 @@ import (
 	"github.com/motcua/motcua/internal/api"
 	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/blob"
+	"github.com/motcua/motcua/internal/calendar"
 	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/db"
 	"github.com/motcua/motcua/internal/db/dbtest"
 	"github.com/motcua/motcua/internal/demo"
+	"github.com/motcua/motcua/internal/dossier"
+	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/identity"
 	"github.com/motcua/motcua/internal/locale"
+	"github.com/motcua/motcua/internal/ratelimit"
 	"github.com/motcua/motcua/internal/web"
 )
 
 // TestMain stops the PostgreSQL cluster that dbtest starts.
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
-// The administrative-unit catalogue and the message catalogues are
-// read-only and take tens of milliseconds to load: once per test binary.
+// The administrative-unit catalogue, the message catalogues and the
+// shipped holidays are read-only and take tens of milliseconds to load:
+// once per test binary.
 var (
-	sharedOnce  sync.Once
-	sharedUnits *agency.AdminUnits
-	sharedCat   *locale.Catalog
-	sharedErr   error
+	sharedOnce     sync.Once
+	sharedUnits    *agency.AdminUnits
+	sharedCat      *locale.Catalog
+	sharedHolidays []calendar.Exception
+	sharedErr      error
 )
 
 func shared(t testing.TB) (*agency.AdminUnits, *locale.Catalog) {
@@ -45,6 +53,9 @@ func shared(t testing.TB) (*agency.AdminUnits, *locale.Catalog) {
 		sharedUnits, sharedErr = agency.LoadAdminUnits()
 		if sharedErr == nil {
 			sharedCat, sharedErr = locale.Load(time.FixedZone("ICT", 7*3600))
+		}
+		if sharedErr == nil {
+			sharedHolidays, sharedErr = calendar.Load()
 		}
 	})
 	if sharedErr != nil {
@@ -81,6 +92,13 @@ type env struct {
 	ids      *identity.Service
 	catalog  *catalog.Service
 	logs     *syncBuffer
+
+	// The dossiers, their files and the public lookup's limit; the
+	// dossier service's clock is clk, which tests may move.
+	dossiers *dossier.Service
+	blobs    blob.Store
+	lookups  *ratelimit.Keyed
+	clk      *testClock
 
 	officialToken   string // bearer token of nguyenvana (official at H26.12)
 	systemToken     string // bearer token of lgsp-hanoi (system account at H26)
@@ -134,10 +152,64 @@ var treeOrder = []struct{ code, parent string }{
 }
 
 // catalogNow is the catalogue's clock in every test server, so that
-// publication times are exact.
+// publication times are exact; it is also where the dossier service's
+// clock starts (a Monday morning without holidays nearby).
 var catalogNow = time.Date(2026, 3, 2, 9, 0, 0, 0, time.FixedZone("ICT", 7*3600))
 
 func clock() time.Time { return catalogNow }
+
+// testClock is the dossier service's clock, safe for concurrent use.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// testUpload is the upload policy of every test server: small, so that
+// "too large" is cheap to send.
+var testUpload = blob.Policy{MaxFile: 1 << 20, MaxDossier: 4 << 20}
+
+// blobSizes adapts the blob store to the dossier service, as internal/app does.
+type blobSizes struct{ s blob.Store }
+
+func (b blobSizes) Size(ctx context.Context, sum string) (int64, error) {
+	i, err := b.s.Stat(ctx, sum)
+	return i.Size, err
+}
+
+// withDossiers gives e a dossier service on d (with the agencies' working
+// calendars, holidays included when seeded) and a blob store in a
+// temporary directory; the service's clock starts at catalogNow.
+func (e *env) withDossiers(d *db.DB, log *audit.Log, cs *catalog.Service, holidays bool) {
+	e.t.Helper()
+	e.clk = &testClock{t: catalogNow}
+	cals := calendar.NewService(d, log, e.agencies, nil, e.clk.Now)
+	if holidays {
+		_, _ = shared(e.t)
+		if _, err := cals.SeedShipped(context.Background(), sharedHolidays); err != nil {
+			e.t.Fatalf("SeedShipped: %v", err)
+		}
+	}
+	disk, err := blob.NewDisk(e.t.TempDir())
+	if err != nil {
+		e.t.Fatalf("NewDisk: %v", err)
+	}
+	e.t.Cleanup(func() { disk.Close() })
+	e.blobs = disk
+	e.dossiers = dossier.NewService(d, log, cs, e.agencies, cals, blobSizes{disk}, nil,
+		dossier.Config{MaxDossierBytes: testUpload.MaxDossier, Now: e.clk.Now})
+}
 
 // newEnv builds the fixture on a migrated database: the administrative
 // units, the agencies above, an official, a system account and a citizen
@@ -188,7 +260,9 @@ func newEnv(t *testing.T, d *db.DB) *env {
 	if _, err := cs.Import(ctx, operator, fixtureCatalog(), true); err != nil {
 		t.Fatalf("importing the fixture catalogue: %v", err)
 	}
+	e.withDossiers(d, log, cs, false)
 	e.serve(cs)
+	e.seedDossiers()
 	return e
 }
 
@@ -203,7 +277,9 @@ func newBrokenEnv(t *testing.T, engine dbtest.Engine) *env {
 	ids := identity.NewService(d, log, agencies, identity.Config{Password: cheapPasswords})
 	e := &env{t: t, cat: cat, agencies: agencies, ids: ids,
 		officialToken: "mct_0000000000000000000000000000000000", officialSession: "outage", citizenSession: "outage"}
-	e.serve(catalog.NewService(d, log, agencies, clock))
+	cs := catalog.NewService(d, log, agencies, clock)
+	e.withDossiers(d, log, cs, false)
+	e.serve(cs)
 	if err := d.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
@@ -217,10 +293,11 @@ func engineOf(d *db.DB) dbtest.Engine {
 	return dbtest.SQLite
 }
 
-// newCatalogOutageEnv serves the API of e with a catalogue whose database
-// is closed while sign-in keeps working, so that the catalogue's writes,
-// which need a signed-in caller, reach their own failure.
-func newCatalogOutageEnv(t *testing.T, e *env) *env {
+// newServicesOutageEnv serves the API of e with a catalogue and a dossier
+// service whose database is closed and a blob store that fails, while
+// sign-in keeps working, so that the writes and reads that need a
+// signed-in caller reach their own failure.
+func newServicesOutageEnv(t *testing.T, e *env) *env {
 	t.Helper()
 	closed := dbtest.Open(t, dbtest.SQLite)
 	if err := closed.Close(); err != nil {
@@ -228,9 +305,29 @@ func newCatalogOutageEnv(t *testing.T, e *env) *env {
 	}
 	out := *e
 	out.t = t
-	out.serve(catalog.NewService(closed, audit.New(nil), e.agencies, clock))
+	log := audit.New(nil)
+	cs := catalog.NewService(closed, log, e.agencies, clock)
+	out.dossiers = dossier.NewService(closed, log, cs, e.agencies, calendar.NewService(closed, log, e.agencies, nil, nil),
+		blobSizes{brokenStore{}}, nil, dossier.Config{})
+	out.blobs = brokenStore{}
+	out.lookups = ratelimit.New(1, time.Hour, 1) // one lookup per client, for the 429 case
+	out.serve(cs)
 	return &out
 }
+
+// brokenStore is a blob store whose disk has gone.
+type brokenStore struct{}
+
+var errDiskGone = &errs.Error{Op: "test.blobs", Kind: errs.Internal, Err: errors.New("disk gone")}
+
+func (brokenStore) Put(context.Context, io.Reader, int64) (blob.Info, error) {
+	return blob.Info{}, errDiskGone
+}
+func (brokenStore) Open(context.Context, string) (io.ReadSeekCloser, blob.Info, error) {
+	return nil, blob.Info{}, errDiskGone
+}
+func (brokenStore) Stat(context.Context, string) (blob.Info, error) { return blob.Info{}, errDiskGone }
+func (brokenStore) Delete(context.Context, string) error            { return errDiskGone }
 
 // newDemoEnv builds the demonstration data set (demo.Load: Hà Nội with its
 // departments, five wards and communes, officials in every role) with a
@@ -263,7 +360,9 @@ func newDemoEnv(t *testing.T, d *db.DB) *env {
 		NationalID: citizenID, FullName: "Trần Thị Bích"}, identity.Client{IP: "127.0.0.1"}); err != nil {
 		t.Fatalf("CitizenSignIn: %v", err)
 	}
-	e.serve(catalog.NewService(d, log, agencies, clock))
+	cs := catalog.NewService(d, log, agencies, clock)
+	e.withDossiers(d, log, cs, true)
+	e.serve(cs)
 	b, err := demo.Catalog()
 	if err != nil {
 		t.Fatalf("demo.Catalog: %v", err)
@@ -289,14 +388,18 @@ func (e *env) as(username string) []string {
 	return bearer(tok)
 }
 
-// serve starts the API with the env's agencies and identities and the
-// catalogue cs.
+// serve starts the API with the env's agencies, identities, dossiers and
+// files, and the catalogue cs. Each server has its own limit of public
+// lookups, generous enough for the tests.
 func (e *env) serve(cs *catalog.Service) {
 	units, cat := shared(e.t)
 	e.logs = &syncBuffer{}
 	e.catalog = cs
-	s, err := api.New(api.Config{Agencies: e.agencies, Units: units, Catalog: cs, Locale: cat,
-		Logger: slog.New(slog.NewTextHandler(e.logs, nil))})
+	if e.lookups == nil {
+		e.lookups = ratelimit.New(1000, time.Minute, 200)
+	}
+	s, err := api.New(api.Config{Agencies: e.agencies, Units: units, Catalog: cs, Dossiers: e.dossiers, Blobs: e.blobs,
+		Upload: testUpload, LookupLimit: e.lookups, Locale: cat, Logger: slog.New(slog.NewTextHandler(e.logs, nil))})
 	if err != nil {
 		e.t.Fatalf("api.New: %v", err)
 	}

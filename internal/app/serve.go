@@ -212,16 +212,18 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 			demoAccounts = append(demoAccounts, web.DemoAccount{Username: a.Username, Password: demo.Password, Role: string(a.Roles[0]), Agency: name})
 		}
 	}
+	// One budget per client for the lookup, whether through pages or the API.
+	lookup := ratelimit.New(30, time.Minute, 10)
 	ws, err := web.New(web.Config{Agencies: k.agencies, Units: k.units, Calendar: k.calendar, Catalog: k.catalog, Identity: k.identity,
 		Dossiers: k.dossiers, Blobs: k.blobs, Upload: blob.Policy{MaxFile: int64(c.MaxFileMB) << 20, MaxDossier: int64(c.MaxDossierMB) << 20},
-		LookupLimit:  ratelimit.New(30, time.Minute, 10),
+		LookupLimit:  lookup,
 		CitizenLogin: citizenLogin, Audit: k.audit, DB: k.db, Locale: cat, Logger: k.log, Now: k.now,
 		SecureCookies: c.secureCookies(), Demo: c.Demo, DemoAccounts: demoAccounts, DevIdP: c.DevIdP})
 	if err != nil {
 		return nil, err
 	}
 	ws.Register(mux)
-	as, err := api.New(api.Config{Agencies: k.agencies, Units: k.units, Catalog: k.catalog, Locale: cat, Logger: k.log})
+	as, err := api.New(api.Config{Agencies: k.agencies, Units: k.units, Catalog: k.catalog, Dossiers: k.dossiers, Blobs: k.blobs, Upload: blob.Policy{MaxFile: int64(c.MaxFileMB) << 20, MaxDossier: int64(c.MaxDossierMB) << 20}, LookupLimit: lookup, Locale: cat, Logger: k.log})
 	if err != nil {
 		return nil, err
 	}
