@@ -61,6 +61,8 @@ type checked struct {
 // component is there (or comes from a national database), with stored files
 // under the size limit.
 func (s *Service) check(ctx context.Context, op string, a *Application, channel string) (checked, error) {
+	// Callers own their application: names are normalised on a copy.
+	a.Files = slices.Clone(a.Files)
 	var v errs.Validation
 	var out checked
 	ver, err := s.catalog.Published(ctx, strings.TrimSpace(a.ProcedureCode), 0)
@@ -181,6 +183,7 @@ func (s *Service) Submit(ctx context.Context, p *authz.Principal, a Application,
 	}
 	// A citizen applies for themself: the identity is the signed-in one.
 	a.Applicant.NationalID = p.NationalID
+	a.Files = slices.Clone(a.Files) // the caller's, unchanged by what follows
 	for i := range a.Files {
 		// Only the counter digitises paper.
 		a.Files[i].Digitized = false
@@ -278,6 +281,7 @@ func (s *Service) ReceivePaper(ctx context.Context, p *authz.Principal, a Applic
 	} else if !errors.Is(err, errNone) {
 		return Dossier{}, errs.Wrap(op, err)
 	}
+	a.Files = slices.Clone(a.Files)
 	for i := range a.Files {
 		a.Files[i].Digitized = true
 	}
