@@ -352,7 +352,9 @@ func (x *actx) moveTo(i int) {
 func (x *actx) finish(kind string) {
 	x.d.FinishedAt = x.now
 	x.d.ResultKind = kind
-	if !x.d.DueAt.IsZero() {
+	// A withdrawal stops processing without a result: the on-time rate
+	// counts results only.
+	if kind != "stop" && !x.d.DueAt.IsZero() {
 		x.d.Timeliness = x.clock.Judge(x.now, x.d.DueAt)
 	}
 }
@@ -558,7 +560,10 @@ func (x *actx) apply(a Action) (string, error) {
 			return "", x.invalid("reason", "field.required")
 		}
 		x.ev.Data = map[string]any{"reason": strings.TrimSpace(x.in.Reason)}
-		_ = closePause(x.ctx, x.tx, d.ID, x.now)
+		if err := closePause(x.ctx, x.tx, d.ID, x.now); err != nil {
+			return "", errs.Wrap(x.op, err)
+		}
+		d.PausedAt = time.Time{}
 		x.finish("stop")
 		return "withdrawn", nil
 	case ReturnResult:
