@@ -47,6 +47,7 @@ Usage:
   motcua token create (--user U | --system NAME --agency CODE --role ROLE …) [--name N] [--ttl 720h]
   motcua audit verify      check the audit log's hash chain
   motcua catalog import [--publish] FILE.json | motcua catalog export
+  motcua agency code-format CODE A|B [OWNER]   how an agency numbers its dossiers (DESIGN §3.2)
 
 Run "motcua COMMAND --help" for the flags of a command. Every flag can also
 be set with a MOTCUA_* environment variable (see "motcua serve --help").
@@ -81,6 +82,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 		err = auditCmd(ctx, args[1:], env)
 	case "catalog":
 		err = catalogCmd(ctx, args[1:], env)
+	case "agency":
+		err = agencyCmd(ctx, args[1:], env)
 	default:
 		fmt.Fprintf(env.Stderr, "motcua: unknown command %q\n\n%s", args[0], usage)
 		return 2

@@ -294,3 +294,35 @@ func catalogCmd(ctx context.Context, args []string, env Env) error {
 	fmt.Fprintf(env.Stdout, "imported %d fields and %d procedures (%d published)\n", res.Fields, res.Procedures, res.Published)
 	return nil
 }
+
+// agencyCmd holds the agency settings that belong to the deployment rather
+// than to the agency's own administrator.
+func agencyCmd(ctx context.Context, args []string, env Env) error {
+	const use = "usage: motcua agency code-format CODE A | motcua agency code-format CODE B OWNER"
+	if len(args) == 0 || args[0] != "code-format" {
+		return usagef(use)
+	}
+	c, fs, err := parse("agency", args[1:], env, nil)
+	if err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) < 2 || len(rest) > 3 {
+		return usagef(use)
+	}
+	owner := ""
+	if len(rest) == 3 {
+		owner = rest[2]
+	}
+	k, err := open(ctx, c, env, newLogger(c, env.Stderr))
+	if err != nil {
+		return err
+	}
+	defer k.close()
+	a, err := k.agencies.SetCodeFormat(ctx, operator(env), rest[0], rest[1], owner)
+	if err != nil {
+		return cliError(err)
+	}
+	fmt.Fprintf(env.Stdout, "%s: dossier codes in format %s%s from now on\n", a.Code, a.CodeFormat, map[bool]string{true: " (system owner " + a.CodeOwner + ")"}[a.CodeOwner != ""])
+	return nil
+}
