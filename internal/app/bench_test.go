@@ -139,7 +139,6 @@ func (r rate) String() string {
 type latency struct {
 	rate
 	p50, p90, p99, max time.Duration
-	errors             int
 }
 
 func (l latency) String() string {
