@@ -169,31 +169,12 @@ func (s *Server) applySubmit(w http.ResponseWriter, r *http.Request) {
 		app.Form[f.Name] = r.FormValue("form." + f.Name)
 	}
 	// Each document: a new upload, or one kept from an earlier attempt.
-	var used int64
+	if err := s.storeUploads(r, p, c.Components); err != nil {
+		s.fail(w, r, errs.Wrap("web.apply", err), "", p)
+		return
+	}
 	for _, m := range c.Components {
 		field := "file." + m.Code
-		if fh := r.MultipartForm.File[field]; len(fh) > 0 && fh[0].Size > 0 {
-			f, err := fh[0].Open()
-			if err != nil {
-				s.fail(w, r, errs.Wrap("web.apply", err), "", p)
-				return
-			}
-			att, err := s.cfg.Upload.Accept(r.Context(), s.cfg.Blobs, blob.Upload{Name: fh[0].Filename, MIME: fh[0].Header.Get("Content-Type"), Body: f}, used)
-			f.Close()
-			if err != nil {
-				if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
-					key, args := errs.MessageKey(err)
-					p.Errors[field] = p.T(key, args...)
-					continue
-				}
-				s.fail(w, r, err, "", p)
-				return
-			}
-			used += att.Size
-			p.Form.Set(field+".sha", att.SHA256)
-			p.Form.Set(field+".name", att.Name)
-			p.Form.Set(field+".type", att.Kind.MIME)
-		}
 		if sum := p.Form.Get(field + ".sha"); sum != "" && blob.ValidSum(sum) {
 			app.Files = append(app.Files, dossier.FileRef{ComponentCode: m.Code, SHA256: sum, Name: p.Form.Get(field + ".name"), ContentType: p.Form.Get(field + ".type")})
 		} else if doc, ok := byID[r.FormValue("store."+m.Code)]; ok {

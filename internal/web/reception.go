@@ -71,31 +71,12 @@ func (s *Server) receptionSubmit(w http.ResponseWriter, r *http.Request) {
 	for _, f := range c.Form {
 		app.Form[f.Name] = r.FormValue("form." + f.Name)
 	}
-	var used int64
+	if err := s.storeUploads(r, p, c.Components); err != nil {
+		s.fail(w, r, errs.Wrap("web.reception", err), "", p)
+		return
+	}
 	for _, m := range c.Components {
 		field := "file." + m.Code
-		if fh := r.MultipartForm.File[field]; len(fh) > 0 && fh[0].Size > 0 {
-			f, err := fh[0].Open()
-			if err != nil {
-				s.fail(w, r, errs.Wrap("web.reception", err), "", p)
-				return
-			}
-			att, err := s.cfg.Upload.Accept(r.Context(), s.cfg.Blobs, blob.Upload{Name: fh[0].Filename, MIME: fh[0].Header.Get("Content-Type"), Body: f}, used)
-			f.Close()
-			if err != nil {
-				if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
-					key, args := errs.MessageKey(err)
-					p.Errors[field] = p.T(key, args...)
-					continue
-				}
-				s.fail(w, r, err, "", p)
-				return
-			}
-			used += att.Size
-			p.Form.Set(field+".sha", att.SHA256)
-			p.Form.Set(field+".name", att.Name)
-			p.Form.Set(field+".type", att.Kind.MIME)
-		}
 		if sum := p.Form.Get(field + ".sha"); sum != "" && blob.ValidSum(sum) {
 			app.Files = append(app.Files, dossier.FileRef{ComponentCode: m.Code, SHA256: sum, Name: p.Form.Get(field + ".name"), ContentType: p.Form.Get(field + ".type"), Digitized: true})
 		}
@@ -133,4 +114,39 @@ func splitLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// storeUploads stores the file sent for each component (within one
+// dossier's size budget) and keeps it in the form as file.X.sha, .name and
+// .type, so that a form sent back with errors still holds what was
+// uploaded. A file the upload policy refuses becomes the field's error on
+// p; any other failure is returned.
+func (s *Server) storeUploads(r *http.Request, p *Page, comps []catalog.Component) error {
+	var used int64
+	for _, m := range comps {
+		field := "file." + m.Code
+		fh := r.MultipartForm.File[field]
+		if len(fh) == 0 || fh[0].Size == 0 {
+			continue
+		}
+		f, err := fh[0].Open()
+		if err != nil {
+			return err
+		}
+		att, err := s.cfg.Upload.Accept(r.Context(), s.cfg.Blobs, blob.Upload{Name: fh[0].Filename, MIME: fh[0].Header.Get("Content-Type"), Body: f}, used)
+		f.Close()
+		if e, ok := errs.As(err); ok && e.Kind == errs.Invalid {
+			key, args := errs.MessageKey(err)
+			p.Errors[field] = p.T(key, args...)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		used += att.Size
+		p.Form.Set(field+".sha", att.SHA256)
+		p.Form.Set(field+".name", att.Name)
+		p.Form.Set(field+".type", att.Kind.MIME)
+	}
+	return nil
 }
