@@ -110,8 +110,8 @@ type benchReport struct {
 	serviceMean time.Duration
 	submitOnly  rate // Service.Submit alone, the attachments already stored
 	rawRows     rate // the same rows, inserted directly
-	rawChain    rate // the same, plus the audit chain's head row (lock, update)
-	rawSharded  rate // the same with the chain split over 16 head rows
+	rawChain    rate // the same, plus one audit chain's head row (lock, update): the single chain of old
+	rawSharded  rate // the same over the log's 16 chains, as audit.Record does
 	rawFiles    rate // fsynced 200 KB file writes
 	storePuts   rate // blob.Disk.Put of 200 KB (fsync, rename, directory fsync)
 
@@ -200,8 +200,8 @@ func TestBench(t *testing.T) {
 			ms(r.submitLat.p50), ms(r.submitLat.p99), ms(r.uploadMean), ms(r.serviceMean))
 		fmt.Fprintf(&b, "  Submit alone (files already stored)     %s\n", r.submitOnly)
 		fmt.Fprintf(&b, "  raw: the same rows, one tx each         %s\n", r.rawRows)
-		fmt.Fprintf(&b, "  raw: the same + audit chain head row    %s\n", r.rawChain)
-		fmt.Fprintf(&b, "  raw: the same, chain over 16 head rows  %s\n", r.rawSharded)
+		fmt.Fprintf(&b, "  raw: the same + one chain's head row    %s\n", r.rawChain)
+		fmt.Fprintf(&b, "  raw: the same over the 16 audit chains  %s\n", r.rawSharded)
 		fmt.Fprintf(&b, "  raw: fsynced 200 KB file writes         %s\n", r.rawFiles)
 		fmt.Fprintf(&b, "  blob.Disk.Put of 200 KB                 %s\n", r.storePuts)
 		fmt.Fprintf(&b, "lookup GET /lookup?code= (HTML, server)   %s\n", r.lookupHTML)
@@ -523,10 +523,11 @@ func benchApplication(n int64, files []dossier.FileRef) dossier.Application {
 
 // rawRows inserts, with the same concurrency and through the same pool,
 // the rows a submission writes (a dossier, two files, an event, an audit
-// record) with nothing else; then the same with the audit chain's head row
-// read for update and updated, as audit.Record does; then the same with
-// sixteen head rows, each transaction taking one (what a chain split by
-// object would cost).
+// record) with nothing else; then the same with one audit chain's head row
+// read for update and updated, as audit.Record does, every transaction on
+// the same chain (what the log cost before decision 0007); then the same
+// with the records spread over the log's sixteen chains by dossier, as
+// audit.Record spreads them now.
 func rawRows(t *testing.T, dsn string, s benchSettings, pg *benchPG) (plain, chained, sharded rate) {
 	t.Helper()
 	ctx := context.Background()
@@ -542,14 +543,6 @@ func rawRows(t *testing.T, dsn string, s benchSettings, pg *benchPG) (plain, cha
 	if err := d.QueryRowWrite(ctx, `INSERT INTO agencies (code, path, depth, kind, tier, name_vi, created_at, updated_at)
 		VALUES ('RAW', 'RAW/', 0, 'committee', 'commune', 'Raw', 0, 0) RETURNING id`).Scan(&agencyID); err != nil {
 		t.Fatalf("raw agency: %v", err)
-	}
-	if _, err := d.ExecContext(ctx, `CREATE TABLE bench_head (id INTEGER PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	for i := range 16 {
-		if _, err := d.ExecContext(ctx, `INSERT INTO bench_head (id, seq, hash) VALUES (?, ?, '')`, i, int64(i+1)<<40); err != nil {
-			t.Fatal(err)
-		}
 	}
 	app := benchApplication(1, nil)
 	applicant, _ := json.Marshal(dossier.Applicant{Type: "citizen", NationalID: "001095100001", FullName: app.Applicant.FullName,
@@ -584,31 +577,35 @@ func rawRows(t *testing.T, dsn string, s benchSettings, pg *benchPG) (plain, cha
 					id, now, "citizen", app.Applicant.FullName, "submit", "draft", "submitted", -1, agencyID, "", nil, nil, ""); err != nil {
 					return err
 				}
-				auditSeq, prev := -n, sum // the plain variant stays out of the chain's way
-				switch heads {
-				case 1:
-					if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.Dialect().ForUpdate()).Scan(&auditSeq, &prev); err != nil {
+				// Every variant numbers its records -n, out of the way of the
+				// others; the plain one also keeps out of the chains.
+				chain, pos, prev := -1, -n, sum
+				if heads > 0 {
+					chain = 0
+					if heads == audit.Chains {
+						chain = int(id % audit.Chains)
+					}
+					// As audit.Record: the head, locked, and a number in one
+					// round trip.
+					next := `1`
+					if tx.Dialect() == db.Postgres {
+						next = `nextval('audit_log_seq')`
+					}
+					var ignored int64
+					if err := tx.QueryRowContext(ctx, `SELECT seq, hash, `+next+` FROM audit_chains WHERE chain = ?`+tx.Dialect().ForUpdate(), chain).
+						Scan(&pos, &prev, &ignored); err != nil {
 						return err
 					}
-					auditSeq++
-				case 16:
-					if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM bench_head WHERE id = ?`+tx.Dialect().ForUpdate(), id%16).Scan(&auditSeq, &prev); err != nil {
-						return err
-					}
-					auditSeq++
+					pos++
 				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_name, action, object_type, object_id,
-					subject_national_id, personal_read, summary, request_id, ip, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-					auditSeq, now, "citizen", w+1, app.Applicant.FullName, "dossier.submit", "dossier", strconv.FormatInt(id, 10), "001095100001",
+				if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, chain, chain_seq, at, actor_kind, actor_id, actor_name, action, object_type, object_id,
+					subject_national_id, personal_read, summary, request_id, ip, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+					-n, chain, pos, now, "citizen", w+1, app.Applicant.FullName, "dossier.submit", "dossier", strconv.FormatInt(id, 10), "001095100001",
 					false, summary, "raw", "192.0.2.1", prev, sum); err != nil {
 					return err
 				}
-				switch heads {
-				case 1:
-					_, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, auditSeq, sum)
-					return err
-				case 16:
-					_, err := tx.ExecContext(ctx, `UPDATE bench_head SET seq = ?, hash = ? WHERE id = ?`, auditSeq, sum, id%16)
+				if heads > 0 {
+					_, err := tx.ExecContext(ctx, `UPDATE audit_chains SET seq = ?, hash = ? WHERE chain = ?`, pos, sum, chain)
 					return err
 				}
 				return nil
@@ -619,7 +616,7 @@ func rawRows(t *testing.T, dsn string, s benchSettings, pg *benchPG) (plain, cha
 	for _, v := range []struct {
 		heads int
 		out   *rate
-	}{{0, &plain}, {1, &chained}, {16, &sharded}} {
+	}{{0, &plain}, {1, &chained}, {audit.Chains, &sharded}} {
 		if _, err := parallel(s.submitters, min(100, s.submissions), func() []byte { return nil }, one(v.heads)); err != nil {
 			t.Fatalf("raw rows (warm-up): %v", err)
 		}

@@ -3,9 +3,14 @@
 //
 // Each record is written in the same transaction as the change it
 // describes, so a change without its record (or a record of a change that
-// rolled back) cannot exist. Each record's hash covers its content and the
-// previous record's hash; editing, deleting or reordering rows breaks the
-// chain at the first affected record, which Verify names.
+// rolled back) cannot exist. The log is [Chains] hash chains (decision
+// 0007): a record goes to the chain of its object ([ChainOf]), so every
+// object's history is one ordered line, and writes about different objects
+// do not queue on one head row. Each record's hash covers its content and
+// the previous record's hash in its chain; each chain's head row holds its
+// length and last hash. Editing, deleting or reordering rows, or removing
+// them from the end of a chain, breaks that chain at the first affected
+// record, which Verify names.
 package audit
 
 import (
@@ -14,6 +19,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"slices"
 	"strconv"
 	"time"
 
@@ -75,9 +82,27 @@ func New(now func() time.Time) *Log {
 	return &Log{now: now}
 }
 
+// Chains is the number of hash chains. Every chain has its head row in
+// audit_chains (migration 0006 creates them); changing the number needs a
+// migration that adds heads, and only moves where new records go: Verify
+// walks whatever chains the table holds.
+const Chains = 16
+
+// ChainOf is the chain of the records about an object: FNV-1a of its type
+// and id, so that it never changes between versions or server copies.
+func ChainOf(objectType, objectID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(objectType))
+	h.Write([]byte{0})
+	h.Write([]byte(objectID))
+	return int(h.Sum32() % Chains)
+}
+
 // Record is a stored audit record.
 type Record struct {
-	Seq               int64
+	Seq               int64 // the record's number across all chains; increasing, with gaps
+	Chain             int
+	ChainSeq          int64 // position in its chain: 1, 2, 3 … without gaps
 	At                time.Time
 	ActorKind         string
 	ActorID           int64
@@ -94,9 +119,10 @@ type Record struct {
 	Hash              string
 }
 
-// Record appends e to the log inside tx. It takes the lock on the chain's
-// head, so concurrent writers on PostgreSQL line up here; callers write
-// their audit record last, just before commit, to keep that wait short.
+// Record appends e to the log inside tx. It takes the lock on the head of
+// the object's chain, so concurrent writers about objects of the same
+// chain line up here on PostgreSQL; callers write their audit record last,
+// just before commit, to keep that wait short.
 func (l *Log) Record(ctx context.Context, tx *db.Tx, e Entry) error {
 	summary := ""
 	if e.Summary != nil {
@@ -107,15 +133,28 @@ func (l *Log) Record(ctx context.Context, tx *db.Tx, e Entry) error {
 		summary = string(b)
 	}
 	m := MetaFrom(ctx)
+	chain := ChainOf(e.ObjectType, e.ObjectID)
+	// The record's global number comes with the head, in the same round
+	// trip: a sequence on PostgreSQL, whose writers run in parallel on
+	// different chains; on SQLite, whose single writer serialises every
+	// transaction, the next number after the largest.
+	next := `(SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log)`
+	if tx.Dialect() == db.Postgres {
+		next = `nextval('audit_log_seq')`
+	}
 	var head struct {
-		seq  int64
+		pos  int64
 		hash string
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.Dialect().ForUpdate()).Scan(&head.seq, &head.hash); err != nil {
-		return fmt.Errorf("audit: read head: %w", err)
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT seq, hash, `+next+` FROM audit_chains WHERE chain = ?`+tx.Dialect().ForUpdate(), chain).
+		Scan(&head.pos, &head.hash, &seq); err != nil {
+		return fmt.Errorf("audit: read the head of chain %d: %w", chain, err)
 	}
 	r := Record{
-		Seq:               head.seq + 1,
+		Seq:               seq,
+		Chain:             chain,
+		ChainSeq:          head.pos + 1,
 		At:                l.now().UTC().Truncate(time.Microsecond),
 		ActorKind:         e.Actor.Kind,
 		ActorID:           e.Actor.ID,
@@ -134,21 +173,25 @@ func (l *Log) Record(ctx context.Context, tx *db.Tx, e Entry) error {
 		r.ActorKind = "anonymous"
 	}
 	r.Hash = r.computeHash()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, actor_kind, actor_id, actor_name, action, object_type, object_id,
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, chain, chain_seq, at, actor_kind, actor_id, actor_name, action, object_type, object_id,
 		subject_national_id, personal_read, summary, request_id, ip, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.Seq, db.T(r.At), r.ActorKind, r.ActorID, r.ActorName, r.Action, r.ObjectType, r.ObjectID,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.Seq, r.Chain, r.ChainSeq, db.T(r.At), r.ActorKind, r.ActorID, r.ActorName, r.Action, r.ObjectType, r.ObjectID,
 		r.SubjectNationalID, r.PersonalRead, r.Summary, r.RequestID, r.IP, r.PrevHash, r.Hash); err != nil {
 		return fmt.Errorf("audit: insert: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, r.Seq, r.Hash); err != nil {
-		return fmt.Errorf("audit: update head: %w", err)
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_chains SET seq = ?, hash = ? WHERE chain = ?`, r.ChainSeq, r.Hash, r.Chain); err != nil {
+		return fmt.Errorf("audit: update the head of chain %d: %w", chain, err)
 	}
 	return nil
 }
 
 // computeHash hashes the previous hash and every field, each length-prefixed
-// so that no two different records can encode to the same bytes.
+// so that no two different records can encode to the same bytes. It is the
+// formula of the single-chain log, so the records written before the chains
+// were split still verify. The chain and the position are not hashed: they
+// are bound by the links (a record moved to another place no longer links
+// to the hash before it) and by the heads.
 func (r *Record) computeHash() string {
 	h := sha256.New()
 	for _, f := range []string{
@@ -174,60 +217,136 @@ func (r *Record) computeHash() string {
 
 // VerifyResult is the outcome of Verify.
 type VerifyResult struct {
-	Records int64  // records checked
-	OK      bool   // the whole chain verifies
-	Broken  int64  // seq of the first record that does not verify (0 if OK)
-	Reason  string // why it does not
+	Records int64 // records read, in all chains
+	Chains  int   // chains walked
+	OK      bool  // every chain verifies
+	// Broken and Reason describe the first break (Breaks[0]): the seq of
+	// the record where it shows (for records removed from the end, the
+	// chain's last remaining record; 0 when there is none) and what is
+	// wrong.
+	Broken int64
+	Reason string
+	// Breaks lists the first break of every broken chain, in chain order.
+	// A break hides what follows it in its chain, so each chain reports one.
+	Breaks []Break
 }
 
-// Verify walks the whole log in order and checks sequence numbers, the
-// links between records, every record's hash and the head.
+// Break is where one chain stops verifying.
+type Break struct {
+	Chain    int
+	ChainSeq int64 // position in the chain where it breaks
+	Seq      int64 // the record where it shows, 0 if there is none
+	Reason   string
+}
+
+// chainCheck is Verify's state for one chain.
+type chainCheck struct {
+	pos    int64  // position of the last record that verified
+	seq    int64  // its number
+	hash   string // its hash
+	broken bool
+}
+
+// Verify walks every chain in order and checks its positions, the links
+// between its records, every record's hash, and its head.
 func (l *Log) Verify(ctx context.Context, q db.Querier) (VerifyResult, error) {
-	rows, err := q.QueryContext(ctx, `SELECT seq, at, actor_kind, actor_id, actor_name, action, object_type, object_id,
-		subject_national_id, personal_read, summary, request_id, ip, prev_hash, hash FROM audit_log ORDER BY seq`)
+	var res VerifyResult
+	heads := map[int]struct {
+		pos  int64
+		hash string
+	}{}
+	rows, err := q.QueryContext(ctx, `SELECT chain, seq, hash FROM audit_chains ORDER BY chain`)
 	if err != nil {
-		return VerifyResult{}, fmt.Errorf("audit verify: %w", err)
+		return res, fmt.Errorf("audit verify: heads: %w", err)
+	}
+	var order []int
+	for rows.Next() {
+		var c int
+		var h struct {
+			pos  int64
+			hash string
+		}
+		if err := rows.Scan(&c, &h.pos, &h.hash); err != nil {
+			rows.Close()
+			return res, fmt.Errorf("audit verify: heads: %w", err)
+		}
+		heads[c] = h
+		order = append(order, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, fmt.Errorf("audit verify: heads: %w", err)
+	}
+	res.Chains = len(order)
+
+	chains := map[int]*chainCheck{}
+	fail := func(c int, st *chainCheck, pos, seq int64, reason string) {
+		st.broken = true
+		res.Breaks = append(res.Breaks, Break{Chain: c, ChainSeq: pos, Seq: seq, Reason: fmt.Sprintf("chain %d, position %d: %s", c, pos, reason)})
+	}
+	rows, err = q.QueryContext(ctx, `SELECT seq, chain, chain_seq, at, actor_kind, actor_id, actor_name, action, object_type, object_id,
+		subject_national_id, personal_read, summary, request_id, ip, prev_hash, hash FROM audit_log ORDER BY chain, chain_seq`)
+	if err != nil {
+		return res, fmt.Errorf("audit verify: %w", err)
 	}
 	defer rows.Close()
-	var (
-		res  VerifyResult
-		prev string
-	)
-	fail := func(seq int64, reason string) (VerifyResult, error) {
-		res.Broken, res.Reason = seq, reason
-		return res, nil
-	}
 	for rows.Next() {
 		var r Record
 		var at db.Time
-		if err := rows.Scan(&r.Seq, &at, &r.ActorKind, &r.ActorID, &r.ActorName, &r.Action, &r.ObjectType, &r.ObjectID,
+		if err := rows.Scan(&r.Seq, &r.Chain, &r.ChainSeq, &at, &r.ActorKind, &r.ActorID, &r.ActorName, &r.Action, &r.ObjectType, &r.ObjectID,
 			&r.SubjectNationalID, &r.PersonalRead, &r.Summary, &r.RequestID, &r.IP, &r.PrevHash, &r.Hash); err != nil {
 			return res, fmt.Errorf("audit verify: %w", err)
 		}
 		r.At = at.Time
-		switch {
-		case r.Seq != res.Records+1:
-			return fail(res.Records+1, fmt.Sprintf("record %d is missing (next present is %d)", res.Records+1, r.Seq))
-		case r.PrevHash != prev:
-			return fail(r.Seq, "does not link to the previous record")
-		case r.computeHash() != r.Hash:
-			return fail(r.Seq, "content does not match its hash (the record was changed)")
-		}
-		prev = r.Hash
 		res.Records++
+		st := chains[r.Chain]
+		if st == nil {
+			st = &chainCheck{}
+			chains[r.Chain] = st
+			if _, ok := heads[r.Chain]; !ok {
+				fail(r.Chain, st, r.ChainSeq, r.Seq, "the chain has no head (records were added outside the log)")
+			}
+		}
+		if st.broken {
+			continue
+		}
+		switch {
+		case r.ChainSeq != st.pos+1:
+			fail(r.Chain, st, st.pos+1, r.Seq, fmt.Sprintf("record missing (the next present is at position %d, record %d)", r.ChainSeq, r.Seq))
+		case r.PrevHash != st.hash:
+			fail(r.Chain, st, r.ChainSeq, r.Seq, fmt.Sprintf("record %d does not link to the previous record", r.Seq))
+		case r.computeHash() != r.Hash:
+			fail(r.Chain, st, r.ChainSeq, r.Seq, fmt.Sprintf("record %d: content does not match its hash (the record was changed)", r.Seq))
+		default:
+			st.pos, st.seq, st.hash = r.ChainSeq, r.Seq, r.Hash
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return res, fmt.Errorf("audit verify: %w", err)
 	}
-	var headSeq int64
-	var headHash string
-	if err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {
-		return res, fmt.Errorf("audit verify: head: %w", err)
+	// Each head must name the last record of its chain: records removed
+	// from the end leave a head that points past the end.
+	for _, c := range order {
+		st := chains[c]
+		if st == nil {
+			st = &chainCheck{}
+		}
+		h := heads[c]
+		if st.broken || (h.pos == st.pos && h.hash == st.hash) {
+			continue
+		}
+		if h.pos > st.pos {
+			fail(c, st, st.pos+1, st.seq, fmt.Sprintf("the chain ends at position %d but its head says %d (records were removed from the end)", st.pos, h.pos))
+		} else {
+			fail(c, st, st.pos, st.seq, "the head does not match the chain's last record")
+		}
 	}
-	if headSeq != res.Records || headHash != prev {
-		return fail(res.Records, fmt.Sprintf("the log ends at record %d but its head says %d (records were removed from the end)", res.Records, headSeq))
+	if len(res.Breaks) == 0 {
+		res.OK = true
+		return res, nil
 	}
-	res.OK = true
+	slices.SortFunc(res.Breaks, func(a, b Break) int { return a.Chain - b.Chain })
+	res.Broken, res.Reason = res.Breaks[0].Seq, res.Breaks[0].Reason
 	return res, nil
 }
 
