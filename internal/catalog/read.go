@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,20 +53,44 @@ func (s *Service) Field(ctx context.Context, code string) (Field, error) {
 // Published returns the procedure as citizens see it: its current published
 // version, or with number > 0 that version if it was ever published (a
 // dossier filed under it may need it after the procedure changed or was
-// withdrawn).
+// withdrawn). Which version that is, and its status, come from the
+// database on every call; the version's frozen content comes from the
+// cache when it is there (see versionCache). The document returned is the
+// caller's own.
 func (s *Service) Published(ctx context.Context, code string, number int) (Version, error) {
 	const op = "catalog.Published"
-	var v Version
-	var err error
+	var (
+		id     int64
+		status string
+		err    error
+	)
 	if number > 0 {
-		v, err = getVersion(ctx, s.db, `WHERE v.procedure_id = (SELECT id FROM procedures WHERE code = ?) AND v.number = ? AND v.status <> 'draft'`, code, number)
+		err = s.db.QueryRowContext(ctx, `SELECT v.id, v.status FROM procedure_versions v
+			WHERE v.procedure_id = (SELECT id FROM procedures WHERE code = ?) AND v.number = ? AND v.status <> 'draft'`, code, number).Scan(&id, &status)
 	} else {
-		v, err = getVersion(ctx, s.db, `WHERE v.id = (SELECT current_version_id FROM procedures WHERE code = ? AND NOT withdrawn)`, code)
+		err = s.db.QueryRowContext(ctx, `SELECT v.id, v.status FROM procedure_versions v
+			WHERE v.id = (SELECT current_version_id FROM procedures WHERE code = ? AND NOT withdrawn)`, code).Scan(&id, &status)
 	}
-	if errors.Is(err, errNone) {
-		return v, errs.E(op, errs.NotFound, "catalog.not_found")
+	if errors.Is(err, sql.ErrNoRows) {
+		return Version{}, errs.E(op, errs.NotFound, "catalog.not_found")
 	}
-	return v, errs.Wrap(op, err)
+	if err != nil {
+		return Version{}, errs.Wrap(op, err)
+	}
+	v, ok := s.versions.get(id)
+	if !ok {
+		v, err = getVersion(ctx, s.db, `WHERE v.id = ? AND v.status <> 'draft'`, id)
+		if errors.Is(err, errNone) {
+			return Version{}, errs.E(op, errs.NotFound, "catalog.not_found")
+		}
+		if err != nil {
+			return Version{}, errs.Wrap(op, err)
+		}
+		s.versions.put(v)
+	}
+	v.Status = status
+	v.Doc = v.Doc.clone()
+	return v, nil
 }
 
 // Admin is what an administrator sees of a procedure: every version,

@@ -28,6 +28,7 @@ type Service struct {
 	agencies Agencies
 	now      func() time.Time
 	cache    indexCache
+	versions versionCache
 }
 
 // NewService returns a Service.
