@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/audit"
@@ -23,6 +24,7 @@ import (
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/locale"
 	"github.com/motcua/motcua/internal/ratelimit"
+	"github.com/motcua/motcua/internal/report"
 )
 
 //go:embed openapi.json
@@ -34,13 +36,15 @@ type Config struct {
 	Units    *agency.AdminUnits
 	Catalog  *catalog.Service
 	Dossiers *dossier.Service
-	Blobs    blob.Store  // the files of dossiers
-	Upload   blob.Policy // what an uploaded file may be
+	Reports  *report.Service // statistics, the 766 index, periodic reports
+	Blobs    blob.Store      // the files of dossiers
+	Upload   blob.Policy     // what an uploaded file may be
 	// LookupLimit limits public lookups by dossier code per client; nil
 	// for no limit.
 	LookupLimit *ratelimit.Keyed
 	Locale      *locale.Catalog
 	Logger      *slog.Logger
+	Now         func() time.Time // the time printed on exports; nil for the real one
 }
 
 // Server is the JSON edge.
@@ -85,6 +89,14 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/dossiers/{ref}/actions/{action}", s.actOnDossier)
 	mux.HandleFunc("GET /api/v1/inbox", s.listInbox)
 	mux.HandleFunc("GET /api/v1/lookup/{code}", s.lookupDossier)
+	mux.HandleFunc("GET /api/v1/stats", s.getStats)
+	mux.HandleFunc("GET /api/v1/stats/dossiers", s.getStatsDossiers)
+	mux.HandleFunc("GET /api/v1/index766", s.getIndex766)
+	mux.HandleFunc("GET /api/v1/reports", s.listReports)
+	mux.HandleFunc("POST /api/v1/reports", s.createReport)
+	mux.HandleFunc("GET /api/v1/reports/{code}/{agency}/{period}", s.getReport)
+	mux.HandleFunc("PUT /api/v1/reports/{code}/{agency}/{period}/corrections", s.correctReport)
+	mux.HandleFunc("POST /api/v1/reports/{code}/{agency}/{period}/sign", s.signReport)
 }
 
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {

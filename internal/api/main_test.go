@@ -30,6 +30,7 @@ import (
 	"github.com/motcua/motcua/internal/identity"
 	"github.com/motcua/motcua/internal/locale"
 	"github.com/motcua/motcua/internal/ratelimit"
+	"github.com/motcua/motcua/internal/report"
 	"github.com/motcua/motcua/internal/web"
 )
 
@@ -96,6 +97,7 @@ type env struct {
 	// The dossiers, their files and the public lookup's limit; the
 	// dossier service's clock is clk, which tests may move.
 	dossiers *dossier.Service
+	reports  *report.Service // statistics, kept by the dossier service
 	blobs    blob.Store
 	lookups  *ratelimit.Keyed
 	clk      *testClock
@@ -106,6 +108,29 @@ type env struct {
 	citizenSession  string // session cookie of the citizen 001090000123
 
 	tokens map[string]string // the demo environment: bearer tokens by username
+
+	leaderToken string // bearer token of a leader of H26.12, made on demand (leader)
+}
+
+// leader returns the bearer token of tranvanb, a leader of the
+// Department of Justice H26.12, creating the account the first time:
+// only periodic reports need one.
+func (e *env) leader(t *testing.T) string {
+	t.Helper()
+	if e.leaderToken != "" {
+		return e.leaderToken
+	}
+	ctx := context.Background()
+	if _, err := e.ids.CreateAccount(ctx, operator, identity.AccountInput{Username: "tranvanb", FullName: "Trần Văn B", AgencyCode: "H26.12",
+		Password: officialPassword, Roles: []identity.RoleInput{{Role: authz.Leader}}}); err != nil {
+		t.Fatalf("CreateAccount(leader): %v", err)
+	}
+	tok, err := e.ids.CreateToken(ctx, operator, "tranvanb", "test", 0)
+	if err != nil {
+		t.Fatalf("CreateToken(leader): %v", err)
+	}
+	e.leaderToken = tok
+	return tok
 }
 
 // syncBuffer is a log sink shared by concurrent handlers.
@@ -209,6 +234,9 @@ func (e *env) withDossiers(d *db.DB, log *audit.Log, cs *catalog.Service, holida
 	e.blobs = disk
 	e.dossiers = dossier.NewService(d, log, cs, e.agencies, cals, blobSizes{disk}, nil,
 		dossier.Config{MaxDossierBytes: testUpload.MaxDossier, Now: e.clk.Now})
+	e.dossiers.SetFacts(report.NewRecorder(cals.Location()))
+	e.reports = report.NewService(d, e.agencies, cals.Location(), e.clk.Now)
+	e.reports.SetAudit(log)
 }
 
 // newEnv builds the fixture on a migrated database: the administrative
@@ -309,6 +337,7 @@ func newServicesOutageEnv(t *testing.T, e *env) *env {
 	cs := catalog.NewService(closed, log, e.agencies, clock)
 	out.dossiers = dossier.NewService(closed, log, cs, e.agencies, calendar.NewService(closed, log, e.agencies, nil, nil),
 		blobSizes{brokenStore{}}, nil, dossier.Config{})
+	out.reports = report.NewService(closed, e.agencies, calendar.VietnamLocation(), nil)
 	out.blobs = brokenStore{}
 	out.lookups = ratelimit.New(1, time.Hour, 1) // one lookup per client, for the 429 case
 	out.serve(cs)
@@ -398,7 +427,7 @@ func (e *env) serve(cs *catalog.Service) {
 	if e.lookups == nil {
 		e.lookups = ratelimit.New(1000, time.Minute, 200)
 	}
-	s, err := api.New(api.Config{Agencies: e.agencies, Units: units, Catalog: cs, Dossiers: e.dossiers, Blobs: e.blobs,
+	s, err := api.New(api.Config{Agencies: e.agencies, Units: units, Catalog: cs, Dossiers: e.dossiers, Reports: e.reports, Blobs: e.blobs,
 		Upload: testUpload, LookupLimit: e.lookups, Locale: cat, Logger: slog.New(slog.NewTextHandler(e.logs, nil))})
 	if err != nil {
 		e.t.Fatalf("api.New: %v", err)

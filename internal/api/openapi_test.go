@@ -37,6 +37,7 @@ import (
 	"github.com/motcua/motcua/internal/db/dbtest"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/errs"
+	"github.com/motcua/motcua/internal/report"
 )
 
 // This file checks the OpenAPI document the package serves against the
@@ -1025,6 +1026,24 @@ func TestOpenAPIEnumsMatchCode(t *testing.T) {
 		{"#/paths/~1api~1v1~1inbox/get/parameters/" + paramIndex(t, v, "listInbox", "box") + "/schema", boxes},
 		{"#/paths/~1api~1v1~1dossiers~1{ref}~1actions~1{action}/post/parameters/" + paramIndex(t, v, "actOnDossier", "action") + "/schema",
 			apiActions},
+
+		{"#/components/schemas/StatsQuery/properties/group", report.Groups},
+		{"#/paths/~1api~1v1~1stats/get/parameters/" + paramIndex(t, v, "getStats", "group") + "/schema", report.Groups},
+		{"#/paths/~1api~1v1~1stats~1dossiers/get/parameters/" + paramIndex(t, v, "listStatsDossiers", "group") + "/schema", report.Groups},
+		{"#/paths/~1api~1v1~1index766/get/parameters/" + paramIndex(t, v, "getIndex766", "group") + "/schema", report.Groups},
+		{"#/paths/~1api~1v1~1stats~1dossiers/get/parameters/" + paramIndex(t, v, "listStatsDossiers", "metric") + "/schema", report.Metrics},
+		{"#/components/schemas/StatsDossierList/allOf/1/properties/metric", report.Metrics},
+		{"#/components/schemas/StatsDossier/properties/status", dossierStatuses},
+		{"#/components/schemas/StatsDossier/properties/channel", catalog.Channels},
+		{"#/components/schemas/StatsDossier/properties/timeliness", []string{string(dossier.Early), string(dossier.OnTime), string(dossier.Late)}},
+
+		{"#/components/schemas/ReportDefinition/properties/indicators/items", report.Metrics},
+		{"#/components/schemas/ReportDefinitionRequest/properties/indicators/items", report.Metrics},
+		{"#/components/schemas/ReportIndicator/properties/code", report.Metrics},
+		{"#/components/schemas/ReportDefinition/properties/period_kind", []string{report.Month, report.Quarter, report.Half, report.Year}},
+		{"#/components/schemas/ReportDefinitionRequest/properties/period_kind", []string{report.Month, report.Quarter, report.Half, report.Year}},
+		{"#/components/schemas/ReportInstance/properties/status", []string{report.Draft, report.Signed}},
+		{"#/components/schemas/ReportChild/properties/status", []string{"none", report.Draft, report.Signed}},
 	}
 	for _, tt := range tests {
 		doc := docEnum(t, v, tt.pointer)
@@ -1102,6 +1121,29 @@ func TestOpenAPISchemasMatchGoTypes(t *testing.T) {
 		"DossierSummary": reflect.TypeFor[api.DossierSummary](),
 		"Inbox":          reflect.TypeFor[api.Inbox](),
 		"DossierLookup":  reflect.TypeFor[api.DossierLookup](),
+
+		"StatsPeriod":      reflect.TypeFor[api.StatsPeriod](),
+		"StatsQuery":       reflect.TypeFor[api.StatsQuery](),
+		"StatsFigures":     reflect.TypeFor[api.StatsFigures](),
+		"StatsRow":         reflect.TypeFor[api.StatsRow](),
+		"Stats":            reflect.TypeFor[api.Stats](),
+		"StatsDossier":     reflect.TypeFor[api.StatsDossier](),
+		"StatsDossierList": reflect.TypeFor[api.StatsDossierList](),
+		"IndexItemScore":   reflect.TypeFor[api.IndexItemScore](),
+		"IndexGroupScore":  reflect.TypeFor[api.IndexGroupScore](),
+		"IndexGroupPoints": reflect.TypeFor[api.IndexGroupPoints](),
+		"IndexRow":         reflect.TypeFor[api.IndexRow](),
+		"Index766":         reflect.TypeFor[api.Index766](),
+
+		"ReportDefinition":        reflect.TypeFor[api.ReportDefinition](),
+		"ReportDefinitionList":    reflect.TypeFor[api.ReportDefinitionList](),
+		"ReportDefinitionRequest": reflect.TypeFor[api.ReportDefinitionRequest](),
+		"ReportIndicator":         reflect.TypeFor[api.ReportIndicator](),
+		"ReportChild":             reflect.TypeFor[api.ReportChild](),
+		"ReportInstance":          reflect.TypeFor[api.ReportInstance](),
+		"ReportCorrection":        reflect.TypeFor[api.ReportCorrection](),
+		"ReportCorrections":       reflect.TypeFor[api.ReportCorrections](),
+		"ReportSignRequest":       reflect.TypeFor[api.ReportSignRequest](),
 	}
 	for name, typ := range types {
 		compareType(t, v, name, typ, map[string]any{"$ref": "#/components/schemas/" + name})
@@ -1776,6 +1818,131 @@ var conformanceCases = []conformanceCase{
 	{op: "lookupDossier", name: "malformed en", target: "/api/v1/lookup/123", headers: []string{"Accept-Language", "en"}, want: 422},
 	{op: "lookupDossier", name: "too many", target: "/api/v1/lookup/" + seedCode, servicesDown: true, before: exhaustLookups, want: 429},
 	{op: "lookupDossier", name: "outage", target: "/api/v1/lookup/" + seedCode, broken: true, want: 500},
+
+	// Statistics: the seed dossiers were received at H26.03, whose desk
+	// lgsp-hanoi serves; nguyenvana administers H26.12.
+	{op: "getStats", name: "own agency, current month", target: "/api/v1/stats", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "getStats", name: "desk by month", target: "/api/v1/stats?agency=H26.03&period=2026-Q1&group=month", headers: []string{"Authorization", "$system"}, want: 200},
+	{op: "getStats", name: "legacy code, by procedure", target: "/api/v1/stats?agency=000.00.03.H26&from=2026-03-01&to=2026-03-31&group=procedure",
+		headers: []string{"Authorization", "$system"}, want: 200},
+	{op: "getStats", name: "filters", target: "/api/v1/stats?tier=province&procedure=1.001193&field=HT&officer=1&period=c2026&group=officer",
+		headers: []string{"Cookie", "$officialSession"}, want: 200},
+	{op: "getStats", name: "anonymous", target: "/api/v1/stats", want: 401},
+	{op: "getStats", name: "citizen", target: "/api/v1/stats", headers: []string{"Cookie", "$citizenSession"}, want: 403},
+	{op: "getStats", name: "another agency", target: "/api/v1/stats?agency=H26.03", headers: []string{"Authorization", "$official"}, want: 403},
+	{op: "getStats", name: "whole platform", target: "/api/v1/stats?agency=", headers: []string{"Authorization", "$official"}, want: 403},
+	{op: "getStats", name: "unknown agency", target: "/api/v1/stats?agency=H26.99", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "getStats", name: "end before start", target: "/api/v1/stats?from=2026-03-10&to=2026-03-01", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "getStats", name: "over ten years en", target: "/api/v1/stats?from=2010-01-01&to=2026-01-01",
+		headers: []string{"Authorization", "$official", "Accept-Language", "en"}, want: 422},
+	{op: "getStats", name: "half a range", target: "/api/v1/stats?from=2026-03-10", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "getStats", name: "bad period", target: "/api/v1/stats?period=2026-Q5", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "getStats", name: "month 13", target: "/api/v1/stats?period=2026-13", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "getStats", name: "unknown group", target: "/api/v1/stats?group=weekday", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "getStats", name: "officer abc", target: "/api/v1/stats?officer=abc", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "getStats", name: "outage", target: "/api/v1/stats", headers: []string{"Authorization", "$official"}, servicesDown: true, want: 500},
+
+	{op: "listStatsDossiers", name: "received at the desk", target: "/api/v1/stats/dossiers?agency=H26.03&period=2026-03&metric=received",
+		headers: []string{"Authorization", "$system"}, want: 200},
+	{op: "listStatsDossiers", name: "in progress", target: "/api/v1/stats/dossiers?agency=H26.03&period=2026-03&metric=in_progress_on_time",
+		headers: []string{"Authorization", "$system"}, want: 200},
+	{op: "listStatsDossiers", name: "default metric", target: "/api/v1/stats/dossiers", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "listStatsDossiers", name: "page 2", target: "/api/v1/stats/dossiers?metric=overdue&page=2", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "listStatsDossiers", name: "anonymous", target: "/api/v1/stats/dossiers", want: 401},
+	{op: "listStatsDossiers", name: "citizen", target: "/api/v1/stats/dossiers", headers: []string{"Cookie", "$citizenSession"}, want: 403},
+	{op: "listStatsDossiers", name: "unknown metric", target: "/api/v1/stats/dossiers?metric=applicants", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "listStatsDossiers", name: "page 0", target: "/api/v1/stats/dossiers?page=0", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "listStatsDossiers", name: "outage", target: "/api/v1/stats/dossiers", headers: []string{"Authorization", "$official"}, servicesDown: true, want: 500},
+
+	{op: "getIndex766", name: "own agency", target: "/api/v1/index766", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "getIndex766", name: "ranking", target: "/api/v1/index766?agency=H26.03&period=2026-03&group=agency", headers: []string{"Authorization", "$system"}, want: 200},
+	{op: "getIndex766", name: "anonymous", target: "/api/v1/index766", want: 401},
+	{op: "getIndex766", name: "citizen", target: "/api/v1/index766", headers: []string{"Cookie", "$citizenSession"}, want: 403},
+	{op: "getIndex766", name: "unknown agency", target: "/api/v1/index766?agency=H26.99", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "getIndex766", name: "end before start en", target: "/api/v1/index766?from=2026-03-10&to=2026-03-01",
+		headers: []string{"Authorization", "$official", "Accept-Language", "en"}, want: 422},
+	{op: "getIndex766", name: "outage", target: "/api/v1/index766", headers: []string{"Authorization", "$official"}, servicesDown: true, want: 500},
+
+	// Periodic reports, in order: defined by nguyenvana (administrator of
+	// H26.12), opened, corrected, signed off by a leader made on demand
+	// ($leader), then no longer editable.
+	{op: "listReports", name: "none yet", target: "/api/v1/reports", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "listReports", name: "anonymous", target: "/api/v1/reports", want: 401},
+	{op: "listReports", name: "citizen", target: "/api/v1/reports", headers: []string{"Cookie", "$citizenSession"}, want: 403},
+	{op: "listReports", name: "outage", target: "/api/v1/reports", headers: []string{"Authorization", "$official"}, servicesDown: true, want: 500},
+
+	{op: "createReport", name: "anonymous", target: "/api/v1/reports", body: reportDef, want: 401},
+	{op: "createReport", name: "desk officer", target: "/api/v1/reports", headers: []string{"Authorization", "$system"}, body: reportDef, want: 403},
+	{op: "createReport", name: "unknown indicator", target: "/api/v1/reports", headers: []string{"Authorization", "$official"},
+		body: map[string]any{"code": "BC-X", "name_vi": "X", "name_en": "", "indicators": []string{"applicants"}, "period_kind": "month",
+			"deadline_days": 5, "recipient": "H26.12"}, invalidBody: true, want: 422},
+	{op: "createReport", name: "bad code en", target: "/api/v1/reports", headers: []string{"Authorization", "$official", "Accept-Language", "en"},
+		body: api.ReportDefinitionRequest{Code: "x", NameVI: "X", Indicators: []string{"received"}, PeriodKind: "month", Recipient: "H26.12"}, want: 422},
+	{op: "createReport", name: "outage", target: "/api/v1/reports", headers: []string{"Authorization", "$official"}, body: reportDef, servicesDown: true, want: 500},
+	{op: "createReport", name: "define", target: "/api/v1/reports", headers: []string{"Authorization", "$official"}, body: reportDef, want: 201},
+	{op: "createReport", name: "again", target: "/api/v1/reports", headers: []string{"Authorization", "$official"}, body: reportDef, want: 409},
+	{op: "listReports", name: "one", target: "/api/v1/reports", headers: []string{"Authorization", "$system"}, want: 200},
+
+	{op: "getReport", name: "open", target: "/api/v1/reports/BC-THANG/H26.12/2026-03", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "getReport", name: "json", target: "/api/v1/reports/BC-THANG/000.00.12.H26/2026-03?format=json", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "getReport", name: "xlsx", target: "/api/v1/reports/BC-THANG/H26.12/2026-03?format=xlsx", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "getReport", name: "pdf en", target: "/api/v1/reports/BC-THANG/H26.12/2026-03?format=pdf",
+		headers: []string{"Authorization", "$official", "Accept-Language", "en"}, want: 200},
+	{op: "getReport", name: "bad format", target: "/api/v1/reports/BC-THANG/H26.12/2026-03?format=csv", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "getReport", name: "anonymous", target: "/api/v1/reports/BC-THANG/H26.12/2026-03", want: 401},
+	{op: "getReport", name: "citizen", target: "/api/v1/reports/BC-THANG/H26.12/2026-03", headers: []string{"Cookie", "$citizenSession"}, want: 403},
+	{op: "getReport", name: "another agency", target: "/api/v1/reports/BC-THANG/H26.03/2026-03", headers: []string{"Authorization", "$official"}, want: 403},
+	{op: "getReport", name: "unknown report", target: "/api/v1/reports/BC-NONE/H26.12/2026-03", headers: []string{"Authorization", "$official"}, want: 404},
+	{op: "getReport", name: "quarter of a monthly report", target: "/api/v1/reports/BC-THANG/H26.12/2026-Q1", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "getReport", name: "unknown agency", target: "/api/v1/reports/BC-THANG/H26.99/2026-03", headers: []string{"Authorization", "$official"}, want: 422},
+	{op: "getReport", name: "outage", target: "/api/v1/reports/BC-THANG/H26.12/2026-03", headers: []string{"Authorization", "$official"}, servicesDown: true, want: 500},
+
+	{op: "correctReport", name: "anonymous", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/corrections", body: correction(1, ""), want: 401},
+	{op: "correctReport", name: "citizen", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/corrections", headers: []string{"Cookie", "$citizenSession"},
+		body: correction(1, "x"), want: 403},
+	{op: "correctReport", name: "desk officer", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/corrections", headers: []string{"Authorization", "$system"},
+		body: correction(1, "x"), want: 403},
+	{op: "correctReport", name: "unknown report", target: "/api/v1/reports/BC-NONE/H26.12/2026-03/corrections", headers: []string{"Authorization", "$official"},
+		body: correction(1, "x"), want: 404},
+	{op: "correctReport", name: "without a reason", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/corrections", headers: []string{"Authorization", "$official"},
+		body: correction(1, " "), want: 422},
+	{op: "correctReport", name: "with a reason", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/corrections", headers: []string{"Authorization", "$official"},
+		body: correction(1, "Hồ sơ giấy nhận ngày 14/3 chưa nhập"), want: 200},
+	{op: "correctReport", name: "stale", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/corrections", headers: []string{"Authorization", "$official"},
+		body: correction(1, "x"), want: 409},
+	{op: "correctReport", name: "outage", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/corrections", headers: []string{"Authorization", "$official"},
+		body: correction(2, "x"), servicesDown: true, want: 500},
+
+	{op: "signReport", name: "anonymous", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/sign", body: api.ReportSignRequest{Version: 2}, want: 401},
+	{op: "signReport", name: "not a leader", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/sign", headers: []string{"Authorization", "$official"},
+		body: api.ReportSignRequest{Version: 2}, want: 403},
+	{op: "signReport", name: "unknown report", target: "/api/v1/reports/BC-NONE/H26.12/2026-03/sign", headers: []string{"Authorization", "$leader"},
+		body: api.ReportSignRequest{Version: 2}, want: 404},
+	{op: "signReport", name: "without body", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/sign", headers: []string{"Authorization", "$leader"},
+		invalidBody: true, want: 422},
+	{op: "signReport", name: "stale", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/sign", headers: []string{"Authorization", "$leader"},
+		body: api.ReportSignRequest{Version: 1}, want: 409},
+	{op: "signReport", name: "outage", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/sign", headers: []string{"Authorization", "$official"},
+		body: api.ReportSignRequest{Version: 2}, servicesDown: true, want: 500},
+	{op: "signReport", name: "leader", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/sign", headers: []string{"Authorization", "$leader"},
+		body: api.ReportSignRequest{Version: 2}, want: 200},
+	{op: "signReport", name: "again", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/sign", headers: []string{"Authorization", "$leader"},
+		body: api.ReportSignRequest{Version: 3}, want: 409},
+	{op: "correctReport", name: "after sign-off", target: "/api/v1/reports/BC-THANG/H26.12/2026-03/corrections", headers: []string{"Authorization", "$official"},
+		body: correction(3, "x"), want: 409},
+
+	{op: "getStats", name: "xlsx", target: "/api/v1/stats?period=2026-03&group=procedure&format=xlsx", headers: []string{"Authorization", "$official"}, want: 200},
+	{op: "getStats", name: "pdf en", target: "/api/v1/stats?period=c2026-03&format=pdf", headers: []string{"Authorization", "$official", "Accept-Language", "en"}, want: 200},
+	{op: "getStats", name: "bad format", target: "/api/v1/stats?format=csv", headers: []string{"Authorization", "$official"}, want: 422},
+}
+
+// reportDef is the periodic report the conformance cases define.
+var reportDef = api.ReportDefinitionRequest{Code: "BC-THANG", NameVI: "Báo cáo tháng về giải quyết TTHC", NameEN: "Monthly procedures report",
+	Indicators: []string{"received", "resolved", "late"}, PeriodKind: "month", DeadlineDays: 5, Recipient: "H26.12"}
+
+// correction corrects the received figure of the report.
+func correction(version int, note string) api.ReportCorrections {
+	return api.ReportCorrections{Version: version, Corrections: map[string]api.ReportCorrection{"received": {Value: 3, Note: note}}}
 }
 
 // exampleAuth is who requests an operation's examples when not the
@@ -1796,6 +1963,8 @@ func (e *env) credentials(headers []string) []string {
 			out[i] = cookie(e.officialSession)[1]
 		case "$citizenSession":
 			out[i] = cookie(e.citizenSession)[1]
+		case "$leader":
+			out[i] = "Bearer " + e.leader(e.t)
 		}
 	}
 	return out

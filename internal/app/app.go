@@ -23,6 +23,7 @@ import (
 	"github.com/motcua/motcua/internal/db"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/identity"
+	"github.com/motcua/motcua/internal/report"
 )
 
 // Env is the process's surroundings, passed in so tests can run commands
@@ -48,6 +49,7 @@ Usage:
   motcua audit verify      check the audit log's hash chain
   motcua catalog import [--publish] FILE.json | motcua catalog export
   motcua agency code-format CODE A|B [OWNER]   how an agency numbers its dossiers (DESIGN §3.2)
+  motcua demo [--dossiers N] [--years Y]   load the demo data set; generate N dossiers with their history
 
 Run "motcua COMMAND --help" for the flags of a command. Every flag can also
 be set with a MOTCUA_* environment variable (see "motcua serve --help").
@@ -84,6 +86,8 @@ func Main(ctx context.Context, args []string, env Env) int {
 		err = catalogCmd(ctx, args[1:], env)
 	case "agency":
 		err = agencyCmd(ctx, args[1:], env)
+	case "demo":
+		err = demoCmd(ctx, args[1:], env)
 	default:
 		fmt.Fprintf(env.Stderr, "motcua: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -152,6 +156,7 @@ type core struct {
 	identity *identity.Service
 	blobs    blob.Store
 	dossiers *dossier.Service
+	reports  *report.Service
 	notifier *dossierNotifier
 	now      func() time.Time
 }
@@ -195,6 +200,10 @@ func open(ctx context.Context, c *Config, env Env, log *slog.Logger) (*core, err
 		d.Close()
 		return nil, err
 	}
+	// Statistics are kept in the transaction of every dossier change.
+	k.dossiers.SetFacts(report.NewRecorder(k.calendar.Location()))
+	k.reports = report.NewService(d, k.agencies, k.calendar.Location(), env.Now)
+	k.reports.SetAudit(k.audit)
 	k.dossiers.SetDocuments(&eventDocuments{agencies: k.agencies, catalog: k.catalog, units: k.units, blobs: k.blobs, baseURL: c.BaseURL})
 	if n, err := k.agencies.LoadAdminUnitsIntoDB(ctx, k.units); err != nil {
 		d.Close()
@@ -212,6 +221,14 @@ func open(ctx context.Context, c *Config, env Env, log *slog.Logger) (*core, err
 		return nil, err
 	} else if n > 0 {
 		log.Info("holidays loaded", "days", n)
+	}
+	// Dossiers the statistics do not know yet (a database that had them
+	// before the statistics existed): once, then a cheap no-op.
+	if n, err := k.dossiers.RebuildFacts(ctx); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("statistics: %w", err)
+	} else if n > 0 {
+		log.Info("statistics rebuilt", "dossiers", n)
 	}
 	return k, nil
 }

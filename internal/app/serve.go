@@ -215,7 +215,7 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 	// One budget per client for the lookup, whether through pages or the API.
 	lookup := ratelimit.New(30, time.Minute, 10)
 	ws, err := web.New(web.Config{Agencies: k.agencies, Units: k.units, Calendar: k.calendar, Catalog: k.catalog, Identity: k.identity,
-		Dossiers: k.dossiers, Blobs: k.blobs, Upload: blob.Policy{MaxFile: int64(c.MaxFileMB) << 20, MaxDossier: int64(c.MaxDossierMB) << 20},
+		Dossiers: k.dossiers, Reports: k.reports, Public: k.reports, Blobs: k.blobs, Upload: blob.Policy{MaxFile: int64(c.MaxFileMB) << 20, MaxDossier: int64(c.MaxDossierMB) << 20},
 		LookupLimit:  lookup,
 		CitizenLogin: citizenLogin, Audit: k.audit, DB: k.db, Locale: cat, Logger: k.log, Now: k.now,
 		SecureCookies: c.secureCookies(), Demo: c.Demo, DemoAccounts: demoAccounts, DevIdP: c.DevIdP})
@@ -223,7 +223,7 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 		return nil, err
 	}
 	ws.Register(mux)
-	as, err := api.New(api.Config{Agencies: k.agencies, Units: k.units, Catalog: k.catalog, Dossiers: k.dossiers, Blobs: k.blobs, Upload: blob.Policy{MaxFile: int64(c.MaxFileMB) << 20, MaxDossier: int64(c.MaxDossierMB) << 20}, LookupLimit: lookup, Locale: cat, Logger: k.log})
+	as, err := api.New(api.Config{Agencies: k.agencies, Units: k.units, Catalog: k.catalog, Dossiers: k.dossiers, Reports: k.reports, Blobs: k.blobs, Upload: blob.Policy{MaxFile: int64(c.MaxFileMB) << 20, MaxDossier: int64(c.MaxDossierMB) << 20}, LookupLimit: lookup, Locale: cat, Logger: k.log, Now: k.now})
 	if err != nil {
 		return nil, err
 	}

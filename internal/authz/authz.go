@@ -127,6 +127,9 @@ const (
 	ReadDossier    Action = "dossier.read"   // see a dossier and its applicant's data
 	ReceiveDossier Action = "dossier.receive"
 	ProcessDossier Action = "dossier.process"
+	ReadStats      Action = "report.read" // statistics, the 766 index, periodic reports (aggregates, no personal data)
+	EditReport     Action = "report.edit" // fill in and submit a periodic report
+	SignReport     Action = "report.sign" // sign a periodic report off
 )
 
 // policy says which roles may perform an action within their grant's scope.
@@ -143,6 +146,9 @@ var policy = map[Action][]Role{
 	ReadDossier:    {ReceptionOfficer, Specialist, UnitHead, Leader},
 	ReceiveDossier: {ReceptionOfficer},
 	ProcessDossier: {Specialist, UnitHead, Leader, ReceptionOfficer},
+	ReadStats:      {PlatformAdmin, AgencyAdmin, ReceptionOfficer, Specialist, UnitHead, Leader},
+	EditReport:     {AgencyAdmin, UnitHead, Leader},
+	SignReport:     {Leader},
 }
 
 // Object is what an action is performed on. AgencyPath "" means the object

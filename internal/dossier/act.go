@@ -152,6 +152,9 @@ func (s *Service) actOn(ctx context.Context, tx *db.Tx, op string, p *authz.Prin
 			}
 		}
 	}
+	if err := x.recordFacts(a); err != nil {
+		return errs.Wrap(op, err)
+	}
 	if notice != "" && s.notifier != nil {
 		if err := s.notifier.Notify(ctx, tx, notice, d, x.noticeData); err != nil {
 			return errs.Wrap(op, err)
@@ -447,6 +450,7 @@ func (x *actx) apply(a Action) (string, error) {
 			return "", errs.E(x.op, errs.Forbidden, "dossier.step.role", string(x.stepRole()))
 		}
 		d.AssigneeID = x.p.ID
+		x.ev.Data = map[string]any{"assignee": x.p.ID}
 		return "", nil
 	case Forward, Approve, Sign:
 		role := x.stepRole()

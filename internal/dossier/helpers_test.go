@@ -23,6 +23,7 @@ import (
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/identity"
 	"github.com/motcua/motcua/internal/notify"
+	"github.com/motcua/motcua/internal/report"
 )
 
 // cheapPasswords keeps argon2id affordable in tests.
@@ -184,6 +185,7 @@ type env struct {
 	blobs    *blob.Disk
 	notes    *notifier
 	svc      *dossier.Service
+	stats    *report.Service
 	officers map[string]*authz.Principal // demo officials by username
 	citizens int
 }
@@ -212,6 +214,9 @@ func newEnv(t *testing.T, d *db.DB, cfg ...func(*dossier.Config)) *env {
 		f(&c)
 	}
 	e.svc = dossier.NewService(d, log, e.catalog, e.agencies, e.cals, blobSizes{e.blobs}, e.notes, c)
+	e.svc.SetFacts(report.NewRecorder(vn))
+	e.stats = report.NewService(d, e.agencies, vn, clk.Now)
+	e.stats.SetAudit(log)
 	// Whatever a test did, the audit chain must still hold at its end.
 	t.Cleanup(func() { e.verifyAudit() })
 	for i, a := range demo.Accounts {

@@ -70,6 +70,7 @@ type Service struct {
 	blobs     Blobs
 	notifier  Notifier
 	documents Documents
+	facts     FactsRecorder
 	cfg       Config
 }
 

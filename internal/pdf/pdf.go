@@ -53,8 +53,9 @@ type Style struct {
 
 // Doc is a document being laid out.
 type Doc struct {
-	gp *gopdf.GoPdf
-	y  float64
+	gp   *gopdf.GoPdf
+	y    float64
+	w, h float64 // the page, points
 }
 
 // Info describes the document in its metadata.
@@ -63,12 +64,21 @@ type Info struct {
 	Subject string
 	Author  string
 	Created time.Time // fixed by the caller, so output is reproducible
+	// Landscape turns the page: registers and wide tables (the register
+	// book, form 07) are printed across A4.
+	Landscape bool
 }
 
 // New starts a document with its first page.
 func New(info Info) (*Doc, error) {
 	gp := &gopdf.GoPdf{}
-	gp.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4, Unit: gopdf.UnitPT})
+	w, h := pageW, pageH
+	size := *gopdf.PageSizeA4
+	if info.Landscape {
+		w, h = h, w
+		size = gopdf.Rect{W: size.H, H: size.W}
+	}
+	gp.Start(gopdf.Config{PageSize: size, Unit: gopdf.UnitPT})
 	gp.SetInfo(gopdf.PdfInfo{Title: info.Title, Subject: info.Subject, Author: info.Author, Creator: "Motcua", Producer: "Motcua", CreationDate: info.Created})
 	for _, f := range []struct {
 		name string
@@ -78,7 +88,7 @@ func New(info Info) (*Doc, error) {
 			return nil, fmt.Errorf("pdf: font %s: %w", f.name, err)
 		}
 	}
-	d := &Doc{gp: gp}
+	d := &Doc{gp: gp, w: w, h: h}
 	d.newPage()
 	return d, nil
 }
@@ -106,13 +116,13 @@ func (d *Doc) font(s Style) float64 {
 
 // ensure starts a new page if h points do not fit on this one.
 func (d *Doc) ensure(h float64) {
-	if d.y+h > pageH-marginB {
+	if d.y+h > d.h-marginB {
 		d.newPage()
 	}
 }
 
 // Width is the width of the text area.
-func (d *Doc) Width() float64 { return pageW - marginL - marginR }
+func (d *Doc) Width() float64 { return d.w - marginL - marginR }
 
 // Text writes s, wrapped to the text area, in style s.
 func (d *Doc) Text(st Style, s string) error {

@@ -172,7 +172,7 @@ func (d *Doc) Table(t Table) error {
 		d.y += headerH
 		return nil
 	}
-	bottom := pageH - marginB
+	bottom := d.h - marginB
 	fresh := bottom - marginT - headerH // room for rows on a new page
 
 	for r, row := range t.Rows {

@@ -13,6 +13,7 @@ import (
 	"github.com/motcua/motcua/internal/authz"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/locale"
+	"github.com/motcua/motcua/internal/report"
 )
 
 // Every message key that code or templates can ask for must exist, or a
@@ -83,7 +84,7 @@ func TestEveryMessageKeyExists(t *testing.T) {
 		add("tier."+tier, "migration 0001")
 	}
 	for _, c := range capabilities {
-		add("cap."+c.Action, "capabilities")
+		add("cap."+c.Name, "capabilities")
 	}
 	for k := errs.Internal; k <= errs.RateLimited; k++ {
 		add("error."+k.String(), "errs kinds")
@@ -97,6 +98,29 @@ func TestEveryMessageKeyExists(t *testing.T) {
 	}
 	for i := range 7 {
 		add("weekday."+string(rune('0'+i)), "Page.Day")
+	}
+	for _, m := range report.Metrics {
+		add("stats.m."+m, "report.Metrics")
+	}
+	for _, g := range report.Groups {
+		add(groupKey(g), "report.Groups")
+	}
+	for _, sec := range statsSections {
+		add("stats.sec."+sec.Key, "statsSections")
+	}
+	for _, d := range report.DataPoints {
+		add("index.item."+d, "report.DataPoints")
+	}
+	for _, id := range []string{"overdue_agency", "overdue_officer"} {
+		add("dashboard."+id, "dashboardPage")
+		add("dashboard."+id+"_desc", "dashboardPage")
+	}
+	for _, k := range periodKinds {
+		add("reports.kind."+k, "periodKinds")
+	}
+	for _, k := range []string{"report.index.nothing", "report.index.no_sync", "report.period.invalid", "report.period.reversed",
+		"report.period.too_long", "report.period.syntax"} {
+		add(k, "report")
 	}
 
 	if len(need) < 100 {

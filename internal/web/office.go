@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/motcua/motcua/internal/authz"
 	"github.com/motcua/motcua/internal/errs"
@@ -20,20 +21,27 @@ func (s *Server) staff(w http.ResponseWriter, r *http.Request, p *Page) *authz.P
 
 // capability is a thing the back-office home lists as possible for the user.
 type capability struct {
-	Action string
-	Href   string
+	Name  string // names the capability (cap.<Name>) and, unless Needs says otherwise, is the action it needs
+	Href  string
+	Needs authz.Action
+	// Roles, when set, narrows the offer to officials holding one of
+	// them: the register book is the desk's, though more roles may read it.
+	Roles []authz.Role
 }
 
 var capabilities = []capability{
-	{string(authz.ReceiveDossier), "/office/reception"},
-	{string(authz.ProcessDossier), "/office/dossiers"},
-	{string(authz.ManageAgency), "/office/agencies"},
-	{string(authz.ManageAccounts), "/office/accounts"},
-	{string(authz.ManageCalendar), "/office/calendar"},
-	{string(authz.ManageCatalog), "/office/catalog"},
-	{string(authz.ReadAudit), "/office/audit"},
-	{"messages.read", "/office/messages"},
-	{string(authz.ReadCitizen), ""},
+	{Name: string(authz.ReceiveDossier), Href: "/office/reception"},
+	{Name: string(authz.ProcessDossier), Href: "/office/dossiers"},
+	{Name: string(authz.ManageAgency), Href: "/office/agencies"},
+	{Name: string(authz.ManageAccounts), Href: "/office/accounts"},
+	{Name: string(authz.ManageCalendar), Href: "/office/calendar"},
+	{Name: string(authz.ManageCatalog), Href: "/office/catalog"},
+	{Name: string(authz.ReadAudit), Href: "/office/audit"},
+	{Name: string(authz.ReadStats), Href: "/office/stats"},
+	{Name: "messages.read", Href: "/office/messages", Needs: authz.ReadAudit},
+	{Name: "book.read", Href: "/office/register-book", Needs: authz.ReadDossier, Roles: []authz.Role{authz.ReceptionOfficer, authz.Leader}},
+	{Name: "reports.read", Href: "/office/reports", Needs: authz.ReadStats},
+	{Name: string(authz.ReadCitizen), Href: ""},
 }
 
 func (s *Server) officeHome(w http.ResponseWriter, r *http.Request) {
@@ -49,9 +57,12 @@ func (s *Server) officeHome(w http.ResponseWriter, r *http.Request) {
 	}
 	var caps []capability
 	for _, c := range capabilities {
-		action := c.Action
-		if action == "messages.read" {
-			action = string(authz.ReadAudit)
+		action := c.Name
+		if c.Needs != "" {
+			action = string(c.Needs)
+		}
+		if c.Roles != nil && !slices.ContainsFunc(c.Roles, pr.Has) {
+			continue
 		}
 		if p.Can(action) {
 			caps = append(caps, c)

@@ -23,6 +23,7 @@ import (
 	"github.com/motcua/motcua/internal/identity"
 	"github.com/motcua/motcua/internal/locale"
 	"github.com/motcua/motcua/internal/ratelimit"
+	"github.com/motcua/motcua/internal/report"
 )
 
 // DemoAccount is a demo official shown on the sign-in page in demo mode.
@@ -37,6 +38,8 @@ type Config struct {
 	Calendar     *calendar.Service
 	Catalog      *catalog.Service
 	Dossiers     *dossier.Service
+	Reports      *report.Service // statistics, the 766 index, the dashboard, the register book, periodic reports
+	Public       PublicStats     // the transparency page's figures (report.Service.Public)
 	Blobs        blob.Store
 	Upload       blob.Policy
 	LookupLimit  *ratelimit.Keyed
@@ -99,6 +102,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /dossiers/{id}/files/{file}", s.dossierFile)
 	mux.HandleFunc("GET /dossiers/{id}/control-slip.pdf", s.controlSlip)
 	mux.HandleFunc("GET /lookup", s.lookupPage)
+	mux.HandleFunc("GET /transparency", s.transparencyPage)
 
 	// Sign-in and out.
 	mux.HandleFunc("GET /login", s.citizenLoginPage)
@@ -151,6 +155,22 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /office/catalog/{code}/withdraw", s.catalogWithdraw)
 	mux.HandleFunc("GET /office/catalog/{code}/preview", s.catalogPreview)
 	mux.HandleFunc("GET /office/catalog/{code}/compare", s.catalogCompare)
+	mux.HandleFunc("GET /office/stats", s.statsPage)
+	mux.HandleFunc("GET /office/stats/dossiers", s.statsDossiers)
+	mux.HandleFunc("GET /office/index766", s.index766Page)
+	mux.HandleFunc("GET /office/dashboard", s.dashboardPage)
+	mux.HandleFunc("GET /office/stats/export.xlsx", s.statsExport("xlsx"))
+	mux.HandleFunc("GET /office/stats/export.pdf", s.statsExport("pdf"))
+	mux.HandleFunc("GET /office/register-book", s.registerBookPage)
+	mux.HandleFunc("GET /office/register-book.pdf", s.registerBookFile("pdf"))
+	mux.HandleFunc("GET /office/register-book.xlsx", s.registerBookFile("xlsx"))
+	mux.HandleFunc("GET /office/reports", s.reportList)
+	mux.HandleFunc("POST /office/reports", s.reportCreate)
+	mux.HandleFunc("GET /office/reports/{code}", s.reportPage)
+	mux.HandleFunc("POST /office/reports/{code}/corrections", s.reportCorrect)
+	mux.HandleFunc("POST /office/reports/{code}/sign", s.reportSign)
+	mux.HandleFunc("GET /office/reports/{code}/export.xlsx", s.reportFile("xlsx"))
+	mux.HandleFunc("GET /office/reports/{code}/export.pdf", s.reportFile("pdf"))
 }
 
 // NotFound renders the 404 page in the user's language.

@@ -1,0 +1,103 @@
+package forms
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/motcua/motcua/internal/pdf"
+)
+
+// BookEntry is one dossier in the register book.
+type BookEntry struct {
+	No         int    // continuous within the book's year
+	Code       string // dossier code
+	Procedure  string
+	Sets       int    // number of sets (bộ) received
+	Applicant  string // person or organisation
+	Contact    string // address, phone
+	Processing string // the agency that resolves it
+	Received   time.Time
+	Due        time.Time
+	Forwarded  time.Time // handed to the processing agency
+	ResultIn   time.Time // result back from the processing agency
+	Returned   time.Time
+	Note       string
+}
+
+// Book is the register book (form 07) of a receiving desk for a year.
+type Book struct {
+	Agency  Agency
+	Year    int
+	Entries []BookEntry
+	Date    time.Time      // when printed; the PDF's creation date
+	Loc     *time.Location // zone of the dates; Vietnam if nil
+}
+
+// RegisterBook renders form 07, Sổ theo dõi hồ sơ: one row per dossier
+// received in the year, numbered continuously, on A4 across (the
+// template's fourteen columns do not fit upright).
+func RegisterBook(b Book) ([]byte, error) {
+	if strings.TrimSpace(b.Agency.Name) == "" || b.Year == 0 || b.Date.IsZero() {
+		return nil, fmt.Errorf("%w agency name, year or date", ErrMissing)
+	}
+	loc := b.Loc
+	if loc == nil {
+		loc = vietnam
+	}
+	d, err := pdf.New(pdf.Info{Title: fmt.Sprintf("Sổ theo dõi hồ sơ năm %d", b.Year), Subject: nfc(b.Agency.Name),
+		Author: nfc(b.Agency.Name), Created: b.Date.In(loc), Landscape: true})
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{d: d, c: Common{Agency: b.Agency, Date: b.Date}, loc: loc}
+	var left []pdf.Line
+	if p := strings.TrimSpace(b.Agency.ParentName); p != "" {
+		left = append(left, pdf.Line{Text: upper(p), Style: pdf.Style{Size: 12}})
+	}
+	left = append(left, pdf.Line{Text: upper(b.Agency.Name), Style: pdf.Style{Size: 12, Bold: true}, Rule: 64})
+	w.blocks(pdf.Block{Width: 40, Align: pdf.Center, Lines: left}, pdf.Block{Width: 60})
+	w.d.Space(10)
+	w.text(pdf.Style{Size: 16, Bold: true, Align: pdf.Center}, "SỔ THEO DÕI HỒ SƠ")
+	w.text(pdf.Style{Size: body, Bold: true, Align: pdf.Center, After: 10}, fmt.Sprintf("Năm %d", b.Year))
+	t := func(x time.Time) string {
+		if x.IsZero() {
+			return ""
+		}
+		// Compact: the book's date columns are narrow.
+		return x.In(loc).Format("02/01/2006\n15:04")
+	}
+	rows := make([][]string, 0, len(b.Entries))
+	for _, e := range b.Entries {
+		sets := ""
+		if e.Sets > 0 {
+			sets = fmt.Sprint(e.Sets)
+		}
+		rows = append(rows, []string{fmt.Sprint(e.No), e.Code, e.Procedure, sets, e.Applicant, e.Contact, e.Processing,
+			t(e.Received), t(e.Due), t(e.Forwarded), t(e.ResultIn), t(e.Returned), "", e.Note})
+	}
+	if len(rows) == 0 {
+		rows = append(rows, []string{"", "", "(Không có hồ sơ)", "", "", "", "", "", "", "", "", "", "", ""})
+	}
+	w.table(pdf.Table{
+		Size: 8,
+		Columns: []pdf.Column{
+			{Title: "STT", Width: 0.65, Align: pdf.Center},
+			{Title: "Mã hồ sơ", Width: 2.5},
+			{Title: "Tên thủ tục hành chính", Width: 1.7},
+			{Title: "Số lượng hồ sơ (bộ)", Width: 0.7, Align: pdf.Center},
+			{Title: "Tên cá nhân, tổ chức", Width: 1.3},
+			{Title: "Địa chỉ, số điện thoại", Width: 1.3},
+			{Title: "Cơ quan chủ trì giải quyết", Width: 1.2},
+			{Title: "Nhận hồ sơ (giờ, ngày)", Width: 1.25},
+			{Title: "Hẹn trả kết quả", Width: 1.25},
+			{Title: "Chuyển hồ sơ đến cơ quan giải quyết", Width: 1.25},
+			{Title: "Nhận kết quả từ cơ quan giải quyết", Width: 1.25},
+			{Title: "Trả kết quả (giờ, ngày)", Width: 1.25},
+			{Title: "Ký nhận", Width: 0.7},
+			{Title: "Ghi chú", Width: 0.9},
+		},
+		Rows: rows,
+	})
+	return w.bytes()
+}

@@ -1,0 +1,102 @@
+package report
+
+import (
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/motcua/motcua/internal/pdf"
+)
+
+// InstanceText is what an exported periodic report prints besides its
+// numbers, translated by the caller.
+type InstanceText struct {
+	Title     string   // the report's name
+	Lines     []string // agency, period, status, signature
+	Indicator string   // column headers
+	Data      string
+	Value     string
+	Note      string
+	Label     func(indicator string) string
+}
+
+// XLSX writes a periodic report: one row per indicator with the figure
+// from the statistics, the reported figure and the reason of any
+// correction.
+func (in Instance) XLSX(w io.Writer, t InstanceText) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := "Sheet1"
+	head, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Border: borders(), Alignment: &excelize.Alignment{WrapText: true}})
+	if err != nil {
+		return err
+	}
+	num, err := f.NewStyle(&excelize.Style{NumFmt: 3, Border: borders()})
+	if err != nil {
+		return err
+	}
+	text, err := f.NewStyle(&excelize.Style{Border: borders(), Alignment: &excelize.Alignment{WrapText: true}})
+	if err != nil {
+		return err
+	}
+	f.SetCellValue(sheet, "A1", t.Title)
+	row := 2
+	for _, l := range t.Lines {
+		f.SetCellValue(sheet, "A"+strconv.Itoa(row), l)
+		row++
+	}
+	row++
+	for i, h := range []string{t.Indicator, t.Data, t.Value, t.Note} {
+		cell, _ := excelize.CoordinatesToCellName(i+1, row)
+		f.SetCellValue(sheet, cell, h)
+		f.SetCellStyle(sheet, cell, cell, head)
+	}
+	for _, ind := range in.Def.Indicators {
+		row++
+		vals := []any{t.Label(ind), in.Data[ind], in.Values[ind], in.Overrides[ind].Note}
+		for i, v := range vals {
+			cell, _ := excelize.CoordinatesToCellName(i+1, row)
+			if err := f.SetCellValue(sheet, cell, v); err != nil {
+				return err
+			}
+			style := text
+			if i == 1 || i == 2 {
+				style = num
+			}
+			f.SetCellStyle(sheet, cell, cell, style)
+		}
+	}
+	f.SetColWidth(sheet, "A", "A", 40)
+	f.SetColWidth(sheet, "B", "C", 16)
+	f.SetColWidth(sheet, "D", "D", 50)
+	f.SetDocProps(&excelize.DocProperties{Title: t.Title, Creator: "Motcua"})
+	return f.Write(w)
+}
+
+// PDF prints a periodic report on A4.
+func (in Instance) PDF(t InstanceText, created time.Time) ([]byte, error) {
+	d, err := pdf.New(pdf.Info{Title: t.Title, Author: "Motcua", Created: created})
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Text(pdf.Style{Size: 14, Bold: true, Align: pdf.Center, After: 6}, t.Title); err != nil {
+		return nil, err
+	}
+	for _, l := range t.Lines {
+		if err := d.Text(pdf.Style{Size: 12, Align: pdf.Center}, l); err != nil {
+			return nil, err
+		}
+	}
+	d.Space(10)
+	tab := pdf.Table{Size: 11, Columns: []pdf.Column{{Title: t.Indicator, Width: 3}, {Title: t.Data, Width: 1.2, Align: pdf.Right},
+		{Title: t.Value, Width: 1.2, Align: pdf.Right}, {Title: t.Note, Width: 3}}}
+	for _, ind := range in.Def.Indicators {
+		tab.Rows = append(tab.Rows, []string{t.Label(ind), formatInt(in.Data[ind]), formatInt(in.Values[ind]), in.Overrides[ind].Note})
+	}
+	if err := d.Table(tab); err != nil {
+		return nil, err
+	}
+	return d.Bytes()
+}

@@ -1,0 +1,90 @@
+package report
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/motcua/motcua/internal/db"
+	"github.com/motcua/motcua/internal/dossier"
+)
+
+// Tally is the Recorder for bulk loads (the generator of demonstration
+// dossiers, imports): the same facts and the same differences of
+// contributions, added up in memory and written once, instead of a
+// transaction per change. Changes of one dossier must come in order.
+type Tally struct {
+	loc    *time.Location
+	counts map[statKey]*counts
+	last   map[int64]fact
+}
+
+// NewTally returns an empty Tally counting days in loc.
+func NewTally(loc *time.Location) *Tally {
+	return &Tally{loc: loc, counts: map[statKey]*counts{}, last: map[int64]fact{}}
+}
+
+// Change records the facts of a dossier after a change at time at.
+func (t *Tally) Change(in dossier.Facts, at time.Time) {
+	r := Recorder{loc: t.loc}
+	after := r.fromFacts(in)
+	before, found := t.last[in.DossierID]
+	if after.Officer == 0 && found {
+		after.Officer = before.Officer
+	}
+	dayAt := dayOf(at, t.loc)
+	t.apply(after.contribution(dayAt, t.loc), 1)
+	if found {
+		t.apply(before.contribution(dayAt, t.loc), -1)
+	}
+	t.last[in.DossierID] = after
+}
+
+func (t *Tally) apply(c map[statKey]*counts, sign int64) {
+	for k, v := range c {
+		d := t.counts[k]
+		if d == nil {
+			d = new(counts)
+			t.counts[k] = d
+		}
+		for i := range v {
+			d[i] += sign * v[i]
+		}
+	}
+}
+
+// WriteFacts writes the facts rows of the dossiers changed since the last
+// call and forgets them; the counts stay until Flush.
+func (t *Tally) WriteFacts(ctx context.Context, tx *db.Tx) error {
+	ids := make([]int64, 0, len(t.last))
+	for id := range t.last {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		f := t.last[id]
+		if err := saveFact(ctx, tx, &f); err != nil {
+			return err
+		}
+	}
+	clear(t.last)
+	return nil
+}
+
+// Flush adds the counts to stat_days and empties the tally.
+func (t *Tally) Flush(ctx context.Context, tx *db.Tx) error {
+	keys := make([]statKey, 0, len(t.counts))
+	for k, v := range t.counts {
+		if *v != (counts{}) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, compareKeys)
+	for _, k := range keys {
+		if err := addCounts(ctx, tx, k, t.counts[k]); err != nil {
+			return err
+		}
+	}
+	clear(t.counts)
+	return nil
+}

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/motcua/motcua/internal/errs"
+	"github.com/motcua/motcua/internal/report"
+)
+
+// Downloads of the statistics page: the same query as the page, as a
+// workbook or a printable PDF, with the names the page shows. The export
+// answers bad input exactly as the page does (the page with the problem),
+// so that a link edited by hand is corrected where it can be.
+
+// Media types of the downloads.
+const (
+	xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	pdfType  = "application/pdf"
+)
+
+// statsExport serves GET /office/stats/export.{xlsx,pdf}.
+func (s *Server) statsExport(format string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := s.page(r, "stats.title")
+		pr, ok := s.statsStart(w, r, p)
+		if !ok {
+			return
+		}
+		p.with("Action", "/office/stats")
+		q, err := s.statsQuery(r, pr, p, p.Data["Filter"].(statsFilter), report.Month)
+		var res report.Result
+		if err == nil {
+			res, err = s.cfg.Reports.Stats(r.Context(), pr, q)
+		}
+		if err != nil {
+			s.statsFail(w, r, err, "stats", p)
+			return
+		}
+		v, err := s.newStatsView(r, p, q, res, "/office/stats")
+		if err != nil {
+			s.fail(w, r, errs.Wrap("web.stats", err), "", p)
+			return
+		}
+		t := s.statsText(r, v)
+		name := fileSlug("thong-ke", p.Form.Get("agency"), periodSlug(q.Period)) + "." + format
+		var body []byte
+		if format == "xlsx" {
+			var buf bytes.Buffer
+			err = res.XLSX(&buf, t)
+			body = buf.Bytes()
+		} else {
+			body, err = res.PDF(t, s.cfg.Now())
+		}
+		if err != nil {
+			s.fail(w, r, errs.Wrap("web.stats.export", err), "", p)
+			return
+		}
+		sendFile(w, name, format, body)
+	}
+}
+
+// statsText is what an export prints besides the numbers, in the user's
+// language: the page's title, the scope and filters, the time of the
+// export, and the page's names of the rows and figures.
+func (s *Server) statsText(r *http.Request, v *statsView) report.Text {
+	p := v.page
+	q := v.Q
+	scope := p.T("stats.platform")
+	if q.Agency != "" {
+		if a, err := s.cfg.Agencies.ByCode(r.Context(), q.Agency); err == nil {
+			scope = a.Name(string(p.Lang)) + " (" + a.Code.String() + ")"
+		}
+	}
+	lines := []string{p.T("stats.export.scope", scope), p.T("stats.export.period", v.Range())}
+	if q.Period.Name != "" {
+		lines[1] = p.T("stats.export.period", q.Period.Name+": "+v.Range())
+	}
+	if f := statsFilters(v); f != "" {
+		lines = append(lines, p.T("stats.export.filters", f))
+	}
+	if q.Group != report.ByNone {
+		lines = append(lines, p.T("stats.rows", v.GroupLabel()))
+	}
+	lines = append(lines, p.T("stats.export.at", p.DateTime(s.cfg.Now())))
+	t := report.Text{Title: p.T("stats.export.title"), Lines: lines, Total: p.T("stats.total"), RowLabel: v.Label,
+		Column: func(col string) string { return p.T(columnKey(col)) }, Sheet: p.T("stats.export.sheet")}
+	if q.Group != report.ByNone {
+		t.Group = v.GroupLabel()
+	}
+	return t
+}
+
+// statsFilters says the filters other than scope and period.
+func statsFilters(v *statsView) string {
+	p := v.page
+	var out []string
+	if t := p.Form.Get("tier"); t != "" {
+		out = append(out, p.T("stats.tier")+": "+p.T("tier."+t))
+	}
+	if f := v.Q.Field; f != "" {
+		out = append(out, p.T("stats.field")+": "+f)
+	}
+	if c := v.Q.Procedure; c != "" {
+		out = append(out, p.T("stats.procedure")+": "+c)
+	}
+	if v.Q.Officer != 0 {
+		out = append(out, p.T("stats.officer_n", strconv.FormatInt(v.Q.Officer, 10)))
+	}
+	return strings.Join(out, "; ")
+}
+
+// columnKey is the message key of an export column: the page's name of
+// the figure.
+func columnKey(col string) string {
+	switch col {
+	case "avg_work_days":
+		return "stats.avg_days"
+	case "avg_legal_days":
+		return "stats.legal_days"
+	}
+	return "stats.m." + col
+}
+
+// periodSlug names a period in a file name: its name, or its two days.
+func periodSlug(per report.Period) string {
+	if per.Name != "" {
+		return per.Name
+	}
+	return per.From.String() + "_" + per.To.String()
+}
+
+// fileSlug joins the non-empty parts of a download's name with dashes,
+// keeping only ASCII letters, digits, dots and underscores: the names
+// are typed by users (agency codes, periods) and end up in a header.
+func fileSlug(parts ...string) string {
+	var kept []string
+	for _, part := range parts {
+		var b strings.Builder
+		for _, c := range part {
+			if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+				b.WriteRune(c)
+			}
+		}
+		if x := strings.Trim(b.String(), ".-_"); x != "" {
+			kept = append(kept, x)
+		}
+	}
+	return strings.Join(kept, "-")
+}
+
+// sendFile answers with a download. The figures are the user's to see
+// and change with every dossier, so nothing keeps a copy.
+func sendFile(w http.ResponseWriter, name, format string, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", map[string]string{"xlsx": xlsxType, "pdf": pdfType}[format])
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.Write(body)
+}
