@@ -234,6 +234,10 @@ func (s *Server) labels(r *http.Request, res report.Result) (func(string) (strin
 			if d, err := calendar.ParseDate(key); err == nil {
 				return key, report.Current(report.Month, d).Name
 			}
+		case report.ByOfficer:
+			if id, err := strconv.ParseInt(key, 10, 64); err == nil {
+				return key, res.Officers[id]
+			}
 		}
 		return key, ""
 	}, nil

@@ -204,6 +204,7 @@ func open(ctx context.Context, c *Config, env Env, log *slog.Logger) (*core, err
 	k.dossiers.SetFacts(report.NewRecorder(k.calendar.Location()))
 	k.reports = report.NewService(d, k.agencies, k.calendar.Location(), env.Now)
 	k.reports.SetAudit(k.audit)
+	k.reports.SetOfficials(k.identity)
 	k.dossiers.SetDocuments(&eventDocuments{agencies: k.agencies, catalog: k.catalog, units: k.units, blobs: k.blobs, baseURL: c.BaseURL})
 	if n, err := k.agencies.LoadAdminUnitsIntoDB(ctx, k.units); err != nil {
 		d.Close()

@@ -217,6 +217,7 @@ func newEnv(t *testing.T, d *db.DB, cfg ...func(*dossier.Config)) *env {
 	e.svc.SetFacts(report.NewRecorder(vn))
 	e.stats = report.NewService(d, e.agencies, vn, clk.Now)
 	e.stats.SetAudit(log)
+	e.stats.SetOfficials(e.ids)
 	// Whatever a test did, the audit chain must still hold at its end.
 	t.Cleanup(func() { e.verifyAudit() })
 	for i, a := range demo.Accounts {

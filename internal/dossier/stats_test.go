@@ -173,6 +173,15 @@ func TestStatsEqualRecount(t *testing.T) {
 				t.Errorf("no dossier %s in the random data", name)
 			}
 		}
+		// Rows per officer name them.
+		byOfficer, err := e.stats.Stats(e.ctx, operator, report.Query{Period: all, Group: report.ByOfficer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		specialist := e.official("badinh.chuyenvien")
+		if byOfficer.Officers[specialist.ID] != specialist.Name {
+			t.Errorf("officers named %v, want %d: %s", byOfficer.Officers, specialist.ID, specialist.Name)
+		}
 		// Every figure lists exactly the dossiers behind it.
 		for _, p := range []report.Period{all, mar} {
 			got, err := e.stats.Stats(e.ctx, operator, report.Query{Period: p})

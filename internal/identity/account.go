@@ -437,3 +437,38 @@ func (s *Service) principalFor(ctx context.Context, a Account) (*authz.Principal
 	return &authz.Principal{Kind: kind, ID: a.ID, Username: a.Username, Name: a.FullName,
 		AgencyID: a.AgencyID, AgencyCode: h.Code.String(), AgencyName: h.NameVI, Grants: a.Grants}, nil
 }
+
+// OfficialNames returns the full names of officials by account id, for
+// figures per officer. Names of officials are what they sign official
+// documents with; nothing else of the account is read.
+func (s *Service) OfficialNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(batch)), ", ")
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT id, full_name FROM accounts WHERE id IN (`+marks+`)`, args...)
+		if err != nil {
+			return nil, errs.Wrap("identity.OfficialNames", err)
+		}
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return nil, errs.Wrap("identity.OfficialNames", err)
+			}
+			out[id] = name
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, errs.Wrap("identity.OfficialNames", err)
+		}
+	}
+	return out, nil
+}

@@ -24,6 +24,11 @@ type Agencies interface {
 	List(ctx context.Context) ([]agency.Agency, error)
 }
 
+// Officials names the officials of figures per officer.
+type Officials interface {
+	OfficialNames(ctx context.Context, ids []int64) (map[int64]string, error)
+}
+
 // Service answers statistics questions.
 type Service struct {
 	db       *db.DB
@@ -32,7 +37,12 @@ type Service struct {
 	loc      *time.Location
 	now      func() time.Time
 	index    IndexConfig
+	names    Officials
 }
+
+// SetOfficials installs the directory that names officers in figures per
+// officer (Result.Officers).
+func (s *Service) SetOfficials(o Officials) { s.names = o }
 
 // NewService returns a Service counting days in loc.
 func NewService(d *db.DB, ags Agencies, loc *time.Location, now func() time.Time) *Service {
@@ -203,11 +213,12 @@ type Row struct {
 
 // Result is the answer to a Query.
 type Result struct {
-	Query Query
-	Scope []agency.Agency // the agencies counted
-	Total Figures
-	Rows  []Row
-	Asked time.Time
+	Query    Query
+	Scope    []agency.Agency // the agencies counted
+	Total    Figures
+	Rows     []Row
+	Officers map[int64]string // names of the officers of rows per officer
+	Asked    time.Time
 }
 
 // scope resolves the query's agencies and checks that p may see them.
@@ -349,6 +360,17 @@ func (s *Service) compute(ctx context.Context, op string, q Query, scope []agenc
 	}
 	if q.Group != ByNone {
 		if res.Rows, err = s.sum(ctx, q, scope); err != nil {
+			return Result{}, errs.Wrap(op, err)
+		}
+	}
+	if q.Group == ByOfficer && s.names != nil {
+		var ids []int64
+		for _, r := range res.Rows {
+			if id, _ := strconv.ParseInt(r.Key, 10, 64); id != 0 {
+				ids = append(ids, id)
+			}
+		}
+		if res.Officers, err = s.names.OfficialNames(ctx, ids); err != nil {
 			return Result{}, errs.Wrap(op, err)
 		}
 	}

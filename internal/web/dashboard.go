@@ -136,7 +136,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		id  string
 		res report.Result
 	}{{"overdue_agency", overA}, {"overdue_officer", overO}} {
-		ov := &statsView{Q: o.res.Query, page: p, names: map[string]string{}}
+		ov := &statsView{Q: o.res.Query, Res: o.res, page: p, names: map[string]string{}}
 		for _, a := range o.res.Scope {
 			ov.names["a"+strconv.FormatInt(a.ID, 10)] = a.Name(string(p.Lang))
 			ov.names["c"+strconv.FormatInt(a.ID, 10)] = a.Code.String()

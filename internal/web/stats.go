@@ -286,6 +286,9 @@ func (v *statsView) Label(key string) string {
 		if key == "0" || key == "" {
 			return v.page.T("dashboard.unassigned")
 		}
+		if id, err := strconv.ParseInt(key, 10, 64); err == nil && v.Res.Officers[id] != "" {
+			return v.Res.Officers[id]
+		}
 		return v.page.T("stats.officer_n", key)
 	case report.ByMonth:
 		if d, err := calendar.ParseDate(key); err == nil {
