@@ -119,6 +119,7 @@ func (s *Service) Generate(ctx context.Context, procs []catalog.Version, tally T
 		n := min(batchSize, opts.N-done)
 		err := s.db.Tx(ctx, func(tx *db.Tx) error {
 			w := newGenWriter(tx)
+			defer w.close()
 			for range n {
 				next++
 				rt := routes[r.IntN(len(routes))]
@@ -126,7 +127,7 @@ func (s *Service) Generate(ctx context.Context, procs []catalog.Version, tally T
 					return err
 				}
 			}
-			if err := w.flush(ctx); err != nil {
+			if err := w.flush(ctx, true); err != nil {
 				return err
 			}
 			return tally.WriteFacts(ctx, tx)

@@ -2,6 +2,7 @@ package dossier
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strings"
 
@@ -22,6 +23,7 @@ type genTable struct {
 	cols int
 	rows int
 	args []any
+	full *sql.Stmt // the statement of a full batch, parsed once per transaction
 }
 
 const genRows = 100
@@ -48,26 +50,55 @@ func newGenWriter(tx *db.Tx) *genWriter {
 func (w *genWriter) add(ctx context.Context, t *genTable, args ...any) error {
 	t.args = append(t.args, args...)
 	t.rows++
-	if t.rows < genRows {
-		return nil
-	}
-	return w.flush(ctx)
-}
-
-// flush writes every table's pending rows, parents first.
-func (w *genWriter) flush(ctx context.Context) error {
-	for _, t := range w.tables {
-		if t.rows == 0 {
-			continue
-		}
-		one := "(" + strings.TrimSuffix(strings.Repeat("?, ", t.cols), ", ") + ")"
-		q := t.head + strings.TrimSuffix(strings.Repeat(one+", ", t.rows), ", ")
-		if _, err := w.tx.ExecContext(ctx, q, t.args...); err != nil {
-			return err
-		}
-		t.rows, t.args = 0, t.args[:0]
+	// Full batches go out when the dossiers make one: their rows are then
+	// written before the rows that point at them.
+	if t == w.d && t.rows >= genRows {
+		return w.flush(ctx, false)
 	}
 	return nil
+}
+
+// flush writes every table's full batches, parents first, with the
+// statement prepared for a full batch; with final, the rest too.
+func (w *genWriter) flush(ctx context.Context, final bool) error {
+	for _, t := range w.tables {
+		n := t.cols * genRows
+		for t.rows >= genRows {
+			if t.full == nil {
+				var err error
+				if t.full, err = w.tx.PrepareContext(ctx, t.statement(genRows)); err != nil {
+					return err
+				}
+			}
+			if _, err := t.full.ExecContext(ctx, t.args[:n]...); err != nil {
+				return err
+			}
+			t.args = append(t.args[:0], t.args[n:]...)
+			t.rows -= genRows
+		}
+		if final && t.rows > 0 {
+			if _, err := w.tx.ExecContext(ctx, t.statement(t.rows), t.args...); err != nil {
+				return err
+			}
+			t.rows, t.args = 0, t.args[:0]
+		}
+	}
+	return nil
+}
+
+// statement is the INSERT of rows rows.
+func (t *genTable) statement(rows int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", t.cols), ", ") + ")"
+	return t.head + strings.TrimSuffix(strings.Repeat(one+", ", rows), ", ")
+}
+
+// close releases the prepared statements.
+func (w *genWriter) close() {
+	for _, t := range w.tables {
+		if t.full != nil {
+			t.full.Close()
+		}
+	}
 }
 
 // dossier writes a generated dossier with its history.

@@ -256,13 +256,17 @@ var addCountsSQL = func() string {
 		ON CONFLICT (day, agency_id, procedure_code, field_code, officer_id) DO UPDATE SET ` + strings.Join(sets, ", ")
 }()
 
-func addCounts(ctx context.Context, tx *db.Tx, k statKey, c *counts) error {
+func countArgs(k statKey, c *counts) []any {
 	args := make([]any, 0, 5+nCounters)
 	args = append(args, k.Day, k.Agency, k.Procedure, k.Field, k.Officer)
 	for _, v := range c {
 		args = append(args, v)
 	}
-	_, err := tx.ExecContext(ctx, addCountsSQL, args...)
+	return args
+}
+
+func addCounts(ctx context.Context, tx *db.Tx, k statKey, c *counts) error {
+	_, err := tx.ExecContext(ctx, addCountsSQL, countArgs(k, c)...)
 	return err
 }
 
@@ -293,8 +297,8 @@ func loadFact(ctx context.Context, q db.Querier, id int64) (fact, bool, error) {
 	return f, err == nil, err
 }
 
-func saveFact(ctx context.Context, tx *db.Tx, f *fact) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO dossier_facts (`+factCols+`)
+// saveFactSQL writes a facts row, new or known.
+const saveFactSQL = `INSERT INTO dossier_facts (` + factCols + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (dossier_id) DO UPDATE SET agency_id = excluded.agency_id, procedure_code = excluded.procedure_code, field_code = excluded.field_code,
 		officer_id = excluded.officer_id, channel = excluded.channel, online_full = excluded.online_full,
@@ -303,9 +307,15 @@ func saveFact(ctx context.Context, tx *db.Tx, f *fact) error {
 		electronic = excluded.electronic, digitized = excluded.digitized, reused = excluded.reused,
 		with_fee = excluded.with_fee, paid_online = excluded.paid_online, returned_day = excluded.returned_day,
 		rejected_day = excluded.rejected_day, rating = excluded.rating, rated_day = excluded.rated_day,
-		is_open = excluded.is_open, paused = excluded.paused, due_at = excluded.due_at`,
-		f.Dossier, f.Agency, f.Procedure, f.Field, f.Officer, f.Channel, f.OnlineFull, nullDay(f.ReceivedDay), nullDay(f.ClosedDay),
+		is_open = excluded.is_open, paused = excluded.paused, due_at = excluded.due_at`
+
+func (f *fact) args() []any {
+	return []any{f.Dossier, f.Agency, f.Procedure, f.Field, f.Officer, f.Channel, f.OnlineFull, nullDay(f.ReceivedDay), nullDay(f.ClosedDay),
 		f.Outcome, f.Timeliness, f.WorkUWD, f.LegalUWD, f.Electronic, f.Digitized, f.Reused, f.WithFee, f.PaidOnline, nullDay(f.ReturnedDay),
-		nullDay(f.RejectedDay), f.Rating, nullDay(f.RatedDay), f.Open, f.Paused, db.T(f.Due))
+		nullDay(f.RejectedDay), f.Rating, nullDay(f.RatedDay), f.Open, f.Paused, db.T(f.Due)}
+}
+
+func saveFact(ctx context.Context, tx *db.Tx, f *fact) error {
+	_, err := tx.ExecContext(ctx, saveFactSQL, f.args()...)
 	return err
 }

@@ -61,9 +61,14 @@ func (t *Tally) WriteFacts(ctx context.Context, tx *db.Tx) error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	stmt, err := tx.PrepareContext(ctx, saveFactSQL)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
 	for _, id := range ids {
 		f := t.last[id]
-		if err := saveFact(ctx, tx, &f); err != nil {
+		if _, err := stmt.ExecContext(ctx, f.args()...); err != nil {
 			return err
 		}
 	}
@@ -80,8 +85,13 @@ func (t *Tally) Flush(ctx context.Context, tx *db.Tx) error {
 		}
 	}
 	slices.SortFunc(keys, compareKeys)
+	stmt, err := tx.PrepareContext(ctx, addCountsSQL)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
 	for _, k := range keys {
-		if err := addCounts(ctx, tx, k, t.counts[k]); err != nil {
+		if _, err := stmt.ExecContext(ctx, countArgs(k, t.counts[k])...); err != nil {
 			return err
 		}
 	}
