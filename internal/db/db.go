@@ -18,6 +18,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -66,6 +68,10 @@ type DB struct {
 	// finds a connection. Nil on SQLite, whose one writer connection is
 	// apart from its read pool.
 	txSlots chan struct{}
+	// rebound remembers the PostgreSQL form of each query: rebinding one
+	// scans and copies it, on every call of every request, and the
+	// queries are nearly all constants of the code.
+	rebound *rebindCache
 }
 
 // Options tune Open. The zero value is right for a server.
@@ -165,7 +171,8 @@ func openPostgres(dsn string, opt Options) (*DB, error) {
 	p.SetMaxOpenConns(opt.MaxOpenConns)
 	p.SetMaxIdleConns(opt.MaxOpenConns)
 	p.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{dialect: Postgres, write: p, read: p, display: Redact(dsn), txSlots: make(chan struct{}, max(1, opt.MaxOpenConns/2))}, nil
+	return &DB{dialect: Postgres, write: p, read: p, display: Redact(dsn), txSlots: make(chan struct{}, max(1, opt.MaxOpenConns/2)),
+		rebound: &rebindCache{}}, nil
 }
 
 // Redact removes the password from a DSN so it can be logged.
@@ -237,6 +244,7 @@ func (d *DB) QueryRowWrite(ctx context.Context, query string, args ...any) *sql.
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	rebound *rebindCache
 	after   []func()
 }
 
@@ -245,17 +253,17 @@ func (t *Tx) Dialect() Dialect { return t.dialect }
 
 // ExecContext runs a statement in the transaction.
 func (t *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, rebind(t.dialect, query), args...)
+	return t.tx.ExecContext(ctx, t.rebound.rebind(t.dialect, query), args...)
 }
 
 // QueryContext runs a query in the transaction.
 func (t *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, rebind(t.dialect, query), args...)
+	return t.tx.QueryContext(ctx, t.rebound.rebind(t.dialect, query), args...)
 }
 
 // QueryRowContext runs a single-row query in the transaction.
 func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, rebind(t.dialect, query), args...)
+	return t.tx.QueryRowContext(ctx, t.rebound.rebind(t.dialect, query), args...)
 }
 
 // AfterCommit registers f to run once the transaction has committed, for
@@ -278,7 +286,7 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	tx := &Tx{tx: stx, dialect: d.dialect}
+	tx := &Tx{tx: stx, dialect: d.dialect, rebound: d.rebound}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
@@ -301,7 +309,36 @@ func (d *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 }
 
 // Rebind rewrites ? placeholders for the engine.
-func (d *DB) Rebind(query string) string { return rebind(d.dialect, query) }
+func (d *DB) Rebind(query string) string { return d.rebound.rebind(d.dialect, query) }
+
+// rebindCache maps queries to their rebound form. A nil cache (SQLite)
+// rebinds nothing to remember.
+type rebindCache struct {
+	m sync.Map // query → rebound query
+	n atomic.Int64
+}
+
+// maxRebound bounds the cache: the code has a few hundred constant
+// queries; queries built at run time (IN lists of varying length, optional
+// filters) add some more, and past the bound are rebound every time rather
+// than held for ever.
+const maxRebound = 4096
+
+func (c *rebindCache) rebind(d Dialect, q string) string {
+	if c == nil || d != Postgres {
+		return rebind(d, q)
+	}
+	if r, ok := c.m.Load(q); ok {
+		return r.(string)
+	}
+	r := rebind(d, q)
+	if c.n.Load() < maxRebound {
+		if _, loaded := c.m.LoadOrStore(q, r); !loaded {
+			c.n.Add(1)
+		}
+	}
+	return r
+}
 
 // rebind turns ? into $1, $2, … for PostgreSQL, leaving string literals,
 // quoted identifiers and comments alone.

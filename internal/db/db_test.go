@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -218,4 +219,28 @@ func TestRebind(t *testing.T) {
 			t.Errorf("sqlite rebind changed %q to %q", tt.in, got)
 		}
 	}
+}
+
+// Rebound queries are remembered per database; the remembered form is the
+// same as a fresh one, also for queries past the cache's bound, and the
+// queries run.
+func TestRebindCached(t *testing.T) {
+	dbtest.Run(t, func(t *testing.T, d *db.DB) {
+		for range 2 {
+			for i := range 5000 {
+				q := fmt.Sprintf("SELECT ? + %d, 'x?' WHERE ? = ?", i)
+				want := q
+				if d.Dialect() == db.Postgres {
+					want = fmt.Sprintf("SELECT $1 + %d, 'x?' WHERE $2 = $3", i)
+				}
+				if got := d.Rebind(q); got != want {
+					t.Fatalf("Rebind(%q) = %q, want %q", q, got, want)
+				}
+			}
+		}
+		var n int
+		if err := d.QueryRowContext(context.Background(), `SELECT CAST(? AS INTEGER) + 1 WHERE ? = ?`, 41, "a", "a").Scan(&n); err != nil || n != 42 {
+			t.Errorf("query = %d, %v", n, err)
+		}
+	})
 }

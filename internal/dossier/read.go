@@ -76,15 +76,23 @@ func (s *Service) Lookup(ctx context.Context, code string) (Public, error) {
 		v.Add("code", "dossier.code.malformed")
 		return Public{}, v.Err(op)
 	}
-	d, err := getDossier(ctx, s.db, `WHERE code = ?`, NormaliseCode(code))
-	if errors.Is(err, errNone) {
+	// Only the public columns: the lookup is anonymous and frequent, and
+	// has no use for the applicant or the form (personal data, and JSON to
+	// decode) that the whole row carries.
+	var pub Public
+	var received, due, finished, returned db.Time
+	err := s.db.QueryRowContext(ctx, `SELECT code, procedure_code, procedure_name, status, received_at, due_at, finished_at, returned_at
+		FROM dossiers WHERE code = ?`, NormaliseCode(code)).
+		Scan(&pub.Code, &pub.ProcedureCode, &pub.ProcedureName, &pub.Status, &received, &due, &finished, &returned)
+	if errors.Is(err, sql.ErrNoRows) {
 		return Public{}, errs.E(op, errs.NotFound, "dossier.not_found")
 	}
 	if err != nil {
 		return Public{}, errs.Wrap(op, err)
 	}
-	return Public{Code: d.Code, ProcedureCode: d.ProcedureCode, ProcedureName: d.ProcedureName, Status: d.Status, External: d.Status.External(),
-		ReceivedAt: d.ReceivedAt, DueAt: d.DueAt, FinishedAt: d.FinishedAt, ReturnedAt: d.ReturnedAt}, nil
+	pub.External = pub.Status.External()
+	pub.ReceivedAt, pub.DueAt, pub.FinishedAt, pub.ReturnedAt = received.Time, due.Time, finished.Time, returned.Time
+	return pub, nil
 }
 
 // Mine lists the signed-in citizen's dossiers, newest first.
