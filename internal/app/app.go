@@ -205,6 +205,14 @@ func open(ctx context.Context, c *Config, env Env, log *slog.Logger) (*core, err
 	k.reports = report.NewService(d, k.agencies, k.calendar.Location(), env.Now)
 	k.reports.SetAudit(k.audit)
 	k.reports.SetOfficials(k.identity)
+	if c.Index766 != "" {
+		ix, err := readIndexConfig(c.Index766)
+		if err != nil {
+			d.Close()
+			return nil, fmt.Errorf("--index766 (MOTCUA_INDEX766) %s: %w", c.Index766, err)
+		}
+		k.reports.SetIndexConfig(ix)
+	}
 	k.dossiers.SetDocuments(&eventDocuments{agencies: k.agencies, catalog: k.catalog, units: k.units, blobs: k.blobs, baseURL: c.BaseURL})
 	if n, err := k.agencies.LoadAdminUnitsIntoDB(ctx, k.units); err != nil {
 		d.Close()
@@ -235,6 +243,16 @@ func open(ctx context.Context, c *Config, env Env, log *slog.Logger) (*core, err
 }
 
 func (k *core) close() error { return k.db.Close() }
+
+// readIndexConfig reads a scoring of the 766 index.
+func readIndexConfig(path string) (report.IndexConfig, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return report.IndexConfig{}, err
+	}
+	defer f.Close()
+	return report.ParseIndexConfig(f)
+}
 
 // openBlobs opens the file store: S3 when configured, else the disk.
 func openBlobs(ctx context.Context, c *Config) (blob.Store, error) {

@@ -42,6 +42,7 @@ type Config struct {
 	SMTPTLS         string
 	MaxFileMB       int
 	MaxDossierMB    int
+	Index766        string
 }
 
 // option is one setting: its flag, its variable, its default and help.
@@ -83,6 +84,7 @@ var options = []option{
 	{"smtp-tls", "MOTCUA_SMTP_TLS", "starttls", "none, starttls or implicit", false, func(c *Config) any { return &c.SMTPTLS }},
 	{"max-file-mb", "MOTCUA_MAX_FILE_MB", "20", "largest attachment, in MB", false, func(c *Config) any { return &c.MaxFileMB }},
 	{"max-dossier-mb", "MOTCUA_MAX_DOSSIER_MB", "100", "all attachments of one dossier, in MB", false, func(c *Config) any { return &c.MaxDossierMB }},
+	{"index766", "MOTCUA_INDEX766", "", "JSON file with the scoring of the 766 index (default: the shipped one, see docs/index766.md)", false, func(c *Config) any { return &c.Index766 }},
 }
 
 // commandOptions says which options each command takes.
