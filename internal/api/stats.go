@@ -243,15 +243,25 @@ func (s *Server) labels(r *http.Request, res report.Result) (func(string) (strin
 	}, nil
 }
 
-func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
+// statsRequest authenticates a statistics request and reads its query;
+// false when it has already answered with the error.
+func (s *Server) statsRequest(w http.ResponseWriter, r *http.Request, op string) (*authz.Principal, report.Query, bool) {
 	p := authz.PrincipalFrom(r.Context())
 	if !p.Authenticated() {
-		s.fail(w, r, unauthenticated("api.stats"))
-		return
+		s.fail(w, r, unauthenticated(op))
+		return nil, report.Query{}, false
 	}
 	q, err := s.statsQuery(r, p)
 	if err != nil {
 		s.fail(w, r, err)
+		return nil, report.Query{}, false
+	}
+	return p, q, true
+}
+
+func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
+	p, q, ok := s.statsRequest(w, r, "api.stats")
+	if !ok {
 		return
 	}
 	f, err := format(r)
@@ -282,14 +292,8 @@ func (s *Server) getStats(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getStatsDossiers(w http.ResponseWriter, r *http.Request) {
-	p := authz.PrincipalFrom(r.Context())
-	if !p.Authenticated() {
-		s.fail(w, r, unauthenticated("api.stats"))
-		return
-	}
-	q, err := s.statsQuery(r, p)
-	if err != nil {
-		s.fail(w, r, err)
+	p, q, ok := s.statsRequest(w, r, "api.stats")
+	if !ok {
 		return
 	}
 	page, err := intParam(r, "page", 1, 100000)
@@ -316,14 +320,8 @@ func (s *Server) getStatsDossiers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getIndex766(w http.ResponseWriter, r *http.Request) {
-	p := authz.PrincipalFrom(r.Context())
-	if !p.Authenticated() {
-		s.fail(w, r, unauthenticated("api.index766"))
-		return
-	}
-	q, err := s.statsQuery(r, p)
-	if err != nil {
-		s.fail(w, r, err)
+	p, q, ok := s.statsRequest(w, r, "api.index766")
+	if !ok {
 		return
 	}
 	res, err := s.cfg.Reports.Index766(r.Context(), p, q)

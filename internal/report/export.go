@@ -185,17 +185,9 @@ func borders() []excelize.Border {
 // lines, then one table per group of columns (all of them do not fit
 // across a page), each with the rows and the total.
 func (r Result) PDF(t Text, created time.Time) ([]byte, error) {
-	d, err := pdf.New(pdf.Info{Title: t.Title, Author: "Motcua", Created: created})
+	d, err := titled(t.Title, t.Lines, 11, created)
 	if err != nil {
 		return nil, err
-	}
-	if err := d.Text(pdf.Style{Size: 14, Bold: true, Align: pdf.Center, After: 6}, t.Title); err != nil {
-		return nil, err
-	}
-	for _, l := range t.Lines {
-		if err := d.Text(pdf.Style{Size: 11, Align: pdf.Center}, l); err != nil {
-			return nil, err
-		}
 	}
 	d.Space(8)
 	type labelled struct {
@@ -238,6 +230,23 @@ func (r Result) PDF(t Text, created time.Time) ([]byte, error) {
 		}
 	}
 	return d.Bytes()
+}
+
+// titled starts an A4 document with a title and lines under it, centred.
+func titled(title string, lines []string, size float64, created time.Time) (*pdf.Doc, error) {
+	d, err := pdf.New(pdf.Info{Title: title, Author: "Motcua", Created: created})
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Text(pdf.Style{Size: 14, Bold: true, Align: pdf.Center, After: 6}, title); err != nil {
+		return nil, err
+	}
+	for _, l := range lines {
+		if err := d.Text(pdf.Style{Size: size, Align: pdf.Center}, l); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
 }
 
 // formatInt writes n with dots between thousands, as Vietnamese does.

@@ -77,17 +77,9 @@ func (in Instance) XLSX(w io.Writer, t InstanceText) error {
 
 // PDF prints a periodic report on A4.
 func (in Instance) PDF(t InstanceText, created time.Time) ([]byte, error) {
-	d, err := pdf.New(pdf.Info{Title: t.Title, Author: "Motcua", Created: created})
+	d, err := titled(t.Title, t.Lines, 12, created)
 	if err != nil {
 		return nil, err
-	}
-	if err := d.Text(pdf.Style{Size: 14, Bold: true, Align: pdf.Center, After: 6}, t.Title); err != nil {
-		return nil, err
-	}
-	for _, l := range t.Lines {
-		if err := d.Text(pdf.Style{Size: 12, Align: pdf.Center}, l); err != nil {
-			return nil, err
-		}
 	}
 	d.Space(10)
 	tab := pdf.Table{Size: 11, Columns: []pdf.Column{{Title: t.Indicator, Width: 3}, {Title: t.Data, Width: 1.2, Align: pdf.Right},

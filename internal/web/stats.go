@@ -406,9 +406,17 @@ func (s *Server) statsStart(w http.ResponseWriter, r *http.Request, p *Page) (*a
 
 func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "stats.title")
+	if v, ok := s.statsResult(w, r, p); ok {
+		s.render(w, r, "stats", p.with("View", v))
+	}
+}
+
+// statsResult answers the statistics query of the request, for the page
+// and its downloads; false when it has already answered with the error.
+func (s *Server) statsResult(w http.ResponseWriter, r *http.Request, p *Page) (*statsView, bool) {
 	pr, ok := s.statsStart(w, r, p)
 	if !ok {
-		return
+		return nil, false
 	}
 	p.with("Action", "/office/stats")
 	q, err := s.statsQuery(r, pr, p, p.Data["Filter"].(statsFilter), report.Month)
@@ -418,14 +426,14 @@ func (s *Server) statsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.statsFail(w, r, err, "stats", p)
-		return
+		return nil, false
 	}
 	v, err := s.newStatsView(r, p, q, res, "/office/stats")
 	if err != nil {
 		s.fail(w, r, errs.Wrap("web.stats", err), "", p)
-		return
+		return nil, false
 	}
-	s.render(w, r, "stats", p.with("View", v))
+	return v, true
 }
 
 // statsDossiers lists the dossiers behind one figure, a page at a time.

@@ -25,34 +25,20 @@ const (
 func (s *Server) statsExport(format string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p := s.page(r, "stats.title")
-		pr, ok := s.statsStart(w, r, p)
+		v, ok := s.statsResult(w, r, p)
 		if !ok {
 			return
 		}
-		p.with("Action", "/office/stats")
-		q, err := s.statsQuery(r, pr, p, p.Data["Filter"].(statsFilter), report.Month)
-		var res report.Result
-		if err == nil {
-			res, err = s.cfg.Reports.Stats(r.Context(), pr, q)
-		}
-		if err != nil {
-			s.statsFail(w, r, err, "stats", p)
-			return
-		}
-		v, err := s.newStatsView(r, p, q, res, "/office/stats")
-		if err != nil {
-			s.fail(w, r, errs.Wrap("web.stats", err), "", p)
-			return
-		}
 		t := s.statsText(r, v)
-		name := fileSlug("thong-ke", p.Form.Get("agency"), periodSlug(q.Period)) + "." + format
+		name := fileSlug("thong-ke", p.Form.Get("agency"), periodSlug(v.Q.Period)) + "." + format
 		var body []byte
+		var err error
 		if format == "xlsx" {
 			var buf bytes.Buffer
-			err = res.XLSX(&buf, t)
+			err = v.Res.XLSX(&buf, t)
 			body = buf.Bytes()
 		} else {
-			body, err = res.PDF(t, s.cfg.Now())
+			body, err = v.Res.PDF(t, s.cfg.Now())
 		}
 		if err != nil {
 			s.fail(w, r, errs.Wrap("web.stats.export", err), "", p)
