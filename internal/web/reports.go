@@ -47,19 +47,28 @@ func (s *Server) reportsData(r *http.Request, pr *authz.Principal, p *Page) erro
 	}
 	p.with("Defs", defs).with("Kinds", periodKinds).with("Metrics", report.Metrics)
 	if authz.CanSomewhere(pr, authz.ManageAgency) {
-		all, err := s.cfg.Agencies.List(r.Context())
+		to, err := s.agenciesWhere(r, pr, authz.ManageAgency)
 		if err != nil {
 			return err
-		}
-		var to []agency.Agency
-		for _, a := range all {
-			if authz.Can(pr, authz.ManageAgency, authz.Object{AgencyPath: a.Path}) {
-				to = append(to, a)
-			}
 		}
 		p.with("Recipients", to)
 	}
 	return nil
+}
+
+// agenciesWhere lists the agencies where the principal may take action a.
+func (s *Server) agenciesWhere(r *http.Request, pr *authz.Principal, a authz.Action) ([]agency.Agency, error) {
+	all, err := s.cfg.Agencies.List(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var out []agency.Agency
+	for _, ag := range all {
+		if authz.Can(pr, a, authz.Object{AgencyPath: ag.Path}) {
+			out = append(out, ag)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) reportList(w http.ResponseWriter, r *http.Request) {
@@ -191,15 +200,9 @@ func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, p *Page, p
 
 // reportChoices lists the agencies the user may open reports of.
 func (s *Server) reportChoices(r *http.Request, pr *authz.Principal, p *Page) error {
-	all, err := s.cfg.Agencies.List(r.Context())
+	mine, err := s.agenciesWhere(r, pr, authz.ReadStats)
 	if err != nil {
 		return err
-	}
-	var mine []agency.Agency
-	for _, a := range all {
-		if authz.Can(pr, authz.ReadStats, authz.Object{AgencyPath: a.Path}) {
-			mine = append(mine, a)
-		}
 	}
 	p.with("Agencies", mine)
 	return nil

@@ -82,16 +82,11 @@ type statsView struct {
 
 // filter loads the form's choices for pr.
 func (s *Server) statsFilter(r *http.Request, pr *authz.Principal) (statsFilter, error) {
-	all, err := s.cfg.Agencies.List(r.Context())
+	mine, err := s.agenciesWhere(r, pr, authz.ReadStats)
 	if err != nil {
 		return statsFilter{}, err
 	}
-	f := statsFilter{Platform: authz.Can(pr, authz.ReadStats, authz.Object{}), Groups: report.Groups}
-	for _, a := range all {
-		if authz.Can(pr, authz.ReadStats, authz.Object{AgencyPath: a.Path}) {
-			f.Agencies = append(f.Agencies, a)
-		}
-	}
+	f := statsFilter{Platform: authz.Can(pr, authz.ReadStats, authz.Object{}), Groups: report.Groups, Agencies: mine}
 	if f.Tiers, err = s.cfg.Agencies.Tiers(r.Context()); err != nil {
 		return f, err
 	}
