@@ -349,18 +349,29 @@ func checkQuery(op string, q Query) error {
 // compute sums the figures of a query over its resolved scope.
 func (s *Service) compute(ctx context.Context, op string, q Query, scope []agency.Agency) (Result, error) {
 	res := Result{Query: q, Scope: scope, Asked: s.now()}
-	total := q
-	total.Group = ByNone
-	rows, err := s.sum(ctx, total, scope)
-	if err != nil {
-		return Result{}, errs.Wrap(op, err)
-	}
-	if len(rows) == 1 {
-		res.Total = rows[0].Figures
-	}
+	var err error
 	if q.Group != ByNone {
 		if res.Rows, err = s.sum(ctx, q, scope); err != nil {
 			return Result{}, errs.Wrap(op, err)
+		}
+	}
+	switch q.Group {
+	case ByAgency, ByProcedure, ByField, ByOfficer:
+		// Each daily row is in exactly one group: the total is their sum.
+		for _, r := range res.Rows {
+			res.Total = res.Total.Plus(r.Figures)
+		}
+	default:
+		// A time series' states are per bucket; the total's are the
+		// period's own.
+		total := q
+		total.Group = ByNone
+		rows, err := s.sum(ctx, total, scope)
+		if err != nil {
+			return Result{}, errs.Wrap(op, err)
+		}
+		if len(rows) == 1 {
+			res.Total = rows[0].Figures
 		}
 	}
 	if q.Group == ByOfficer && s.names != nil {
