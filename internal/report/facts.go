@@ -83,6 +83,7 @@ type fact struct {
 	Electronic, Digitized, Reused, WithFee, PaidOnline bool
 	Open, Paused                                       bool
 	Due                                                time.Time
+	Changed                                            time.Time // the last change: the state has held since
 }
 
 // micro is a number of working days in millionths: exact for the halves,
@@ -197,6 +198,7 @@ func (r *Recorder) Record(ctx context.Context, tx *db.Tx, in dossier.Facts, at t
 		return fmt.Errorf("report: facts of dossier %d: %w", in.DossierID, err)
 	}
 	after := r.fromFacts(in)
+	after.Changed = at
 	if after.Officer == 0 && found {
 		after.Officer = before.Officer
 	}
@@ -272,7 +274,7 @@ func addCounts(ctx context.Context, tx *db.Tx, k statKey, c *counts) error {
 
 const factCols = `dossier_id, agency_id, procedure_code, field_code, officer_id, channel, online_full, received_day, closed_day,
 	outcome, timeliness, work_uwd, legal_uwd, electronic, digitized, reused, with_fee, paid_online, returned_day,
-	rejected_day, rating, rated_day, is_open, paused, due_at`
+	rejected_day, rating, rated_day, is_open, paused, due_at, changed_at`
 
 func nullDay(d int64) any {
 	if d == 0 {
@@ -284,22 +286,22 @@ func nullDay(d int64) any {
 func loadFact(ctx context.Context, q db.Querier, id int64) (fact, bool, error) {
 	var f fact
 	var rec, clo, ret, rej, rat sql.NullInt64
-	var due db.Time
+	var due, changed db.Time
 	err := q.QueryRowContext(ctx, `SELECT `+factCols+` FROM dossier_facts WHERE dossier_id = ?`, id).Scan(
 		&f.Dossier, &f.Agency, &f.Procedure, &f.Field, &f.Officer, &f.Channel, &f.OnlineFull, &rec, &clo,
 		&f.Outcome, &f.Timeliness, &f.WorkUWD, &f.LegalUWD, &f.Electronic, &f.Digitized, &f.Reused, &f.WithFee, &f.PaidOnline, &ret,
-		&rej, &f.Rating, &rat, &f.Open, &f.Paused, &due)
+		&rej, &f.Rating, &rat, &f.Open, &f.Paused, &due, &changed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, false, nil
 	}
 	f.ReceivedDay, f.ClosedDay, f.ReturnedDay, f.RejectedDay, f.RatedDay = rec.Int64, clo.Int64, ret.Int64, rej.Int64, rat.Int64
-	f.Due = due.Time
+	f.Due, f.Changed = due.Time, changed.Time
 	return f, err == nil, err
 }
 
 // saveFactSQL writes a facts row, new or known.
 const saveFactSQL = `INSERT INTO dossier_facts (` + factCols + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (dossier_id) DO UPDATE SET agency_id = excluded.agency_id, procedure_code = excluded.procedure_code, field_code = excluded.field_code,
 		officer_id = excluded.officer_id, channel = excluded.channel, online_full = excluded.online_full,
 		received_day = excluded.received_day, closed_day = excluded.closed_day, outcome = excluded.outcome,
@@ -307,12 +309,12 @@ const saveFactSQL = `INSERT INTO dossier_facts (` + factCols + `)
 		electronic = excluded.electronic, digitized = excluded.digitized, reused = excluded.reused,
 		with_fee = excluded.with_fee, paid_online = excluded.paid_online, returned_day = excluded.returned_day,
 		rejected_day = excluded.rejected_day, rating = excluded.rating, rated_day = excluded.rated_day,
-		is_open = excluded.is_open, paused = excluded.paused, due_at = excluded.due_at`
+		is_open = excluded.is_open, paused = excluded.paused, due_at = excluded.due_at, changed_at = excluded.changed_at`
 
 func (f *fact) args() []any {
 	return []any{f.Dossier, f.Agency, f.Procedure, f.Field, f.Officer, f.Channel, f.OnlineFull, nullDay(f.ReceivedDay), nullDay(f.ClosedDay),
 		f.Outcome, f.Timeliness, f.WorkUWD, f.LegalUWD, f.Electronic, f.Digitized, f.Reused, f.WithFee, f.PaidOnline, nullDay(f.ReturnedDay),
-		nullDay(f.RejectedDay), f.Rating, nullDay(f.RatedDay), f.Open, f.Paused, db.T(f.Due)}
+		nullDay(f.RejectedDay), f.Rating, nullDay(f.RatedDay), f.Open, f.Paused, db.T(f.Due), db.T(f.Changed)}
 }
 
 func saveFact(ctx context.Context, tx *db.Tx, f *fact) error {

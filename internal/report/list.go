@@ -1,13 +1,16 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/calendar"
 	"github.com/motcua/motcua/internal/db"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/errs"
@@ -74,6 +77,76 @@ func metricWhere(m string, from, to int64) (string, []any) {
 	return "", nil
 }
 
+// openRow is a dossier open at a past day, with its current state.
+type openRow struct {
+	id           int64
+	open, paused bool
+	due, changed time.Time
+}
+
+// openAt lists, newest first, the dossiers of the query that were open
+// at the end of day at: those still open now, and those closed after that
+// day. The second kind are found by their day of receipt, in a window
+// before the day that widens until as many dossiers are found as the
+// daily counts say were open; searching all receipts up to the day would
+// read most of the table for a day in the past.
+func (s *Service) openAt(ctx context.Context, q Query, scope []agency.Agency, at calendar.Date) ([]openRow, error) {
+	day := dayNum(at)
+	filter, fargs := where(q, scope, q.Agency == "" && q.Tier == "")
+	var want int64
+	err := s.query(ctx, `SELECT 0, SUM(open_delta) FROM stat_days WHERE day <= ?`+filter, append([]any{day}, fargs...),
+		func(_ string, c *counts) { want = c[0] })
+	if err != nil {
+		return nil, err
+	}
+	still, err := s.openRows(ctx, `closed_day IS NULL AND received_day <= ?`+filter, append([]any{day}, fargs...))
+	if err != nil {
+		return nil, err
+	}
+	var closed []openRow
+	for _, back := range []int{31, 183, 731, 3653, -1} {
+		cond, args := "received_day <= ? AND closed_day > ?", []any{day, day}
+		if back > 0 {
+			cond += " AND received_day >= ?"
+			args = append(args, dayNum(at.AddDays(-back)))
+		}
+		// Closed since: open then, changed after; only the ids matter.
+		ids, err := s.ids(ctx, `SELECT dossier_id FROM dossier_facts WHERE `+cond+filter, append(args, fargs...)...)
+		if err != nil {
+			return nil, err
+		}
+		closed = closed[:0]
+		for _, id := range ids {
+			closed = append(closed, openRow{id: id, open: true})
+		}
+		if int64(len(still)+len(closed)) >= want {
+			break
+		}
+	}
+	out := append(still, closed...)
+	slices.SortFunc(out, func(a, b openRow) int { return cmp.Compare(b.id, a.id) })
+	return out, nil
+}
+
+func (s *Service) openRows(ctx context.Context, where string, args []any) ([]openRow, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT dossier_id, is_open, paused, due_at, changed_at FROM dossier_facts WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []openRow
+	for rows.Next() {
+		var o openRow
+		var due, changed db.Time
+		if err := rows.Scan(&o.id, &o.open, &o.paused, &due, &changed); err != nil {
+			return nil, err
+		}
+		o.due, o.changed = due.Time, changed.Time
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
 // Item is one dossier of a list behind a figure: no personal data.
 type Item struct {
 	ID            int64
@@ -111,27 +184,33 @@ func (s *Service) Dossiers(ctx context.Context, p *authz.Principal, q Query, met
 	args = append(args, fargs...)
 	page = max(page, 0)
 	var ids []int64
-	state := metric == "overdue" || metric == "in_progress_on_time"
-	if !state {
+	switch metric {
+	case "carried_over", "in_progress", "in_progress_on_time", "overdue":
+		// The dossiers open at a day: found by their day of receipt,
+		// looking further back until as many as the counts say are found.
+		at := q.Period.To
+		if metric == "carried_over" {
+			at = q.Period.From.AddDays(-1)
+		}
+		var open []openRow
+		open, err = s.openAt(ctx, q, scope, at)
+		if err != nil {
+			break
+		}
+		var over map[int64]bool
+		if metric == "in_progress_on_time" || metric == "overdue" {
+			over, err = s.overdueAt(ctx, open, at)
+		}
+		for _, o := range open {
+			if metric == "carried_over" || metric == "in_progress" || over[o.id] == (metric == "overdue") {
+				ids = append(ids, o.id)
+			}
+		}
+		lo := min(page*ListPage, len(ids))
+		ids = ids[lo:min(lo+ListPage+1, len(ids))]
+	default:
 		ids, err = s.ids(ctx, `SELECT dossier_id FROM dossier_facts WHERE `+cond+filter+` ORDER BY dossier_id DESC LIMIT ? OFFSET ?`,
 			append(args, ListPage+1, page*ListPage)...)
-	} else {
-		// Whether a dossier open at the end was past its deadline then is
-		// a matter of its history: replay the candidates' events.
-		var open []int64
-		open, err = s.ids(ctx, `SELECT dossier_id FROM dossier_facts WHERE `+cond+filter+` ORDER BY dossier_id DESC`, args...)
-		if err == nil {
-			end := q.Period.To.AddDays(1).In(s.loc)
-			var over map[int64]bool
-			over, err = s.overdueAt(ctx, open, end)
-			for _, id := range open {
-				if over[id] == (metric == "overdue") {
-					ids = append(ids, id)
-				}
-			}
-			lo := min(page*ListPage, len(ids))
-			ids = ids[lo:min(lo+ListPage+1, len(ids))]
-		}
 	}
 	if err != nil {
 		return nil, false, errs.Wrap(op, err)
@@ -171,13 +250,25 @@ func idList(ids []int64) string {
 	return strings.Join(s, ",")
 }
 
-// overdueAt replays the events of open dossiers up to end: past the
-// deadline then in force, and not paused.
-func (s *Service) overdueAt(ctx context.Context, ids []int64, end time.Time) (map[int64]bool, error) {
+// overdueAt tells which of the dossiers open at the end of day at were
+// past the deadline then in force, and not paused. A dossier unchanged
+// since before that moment is as it is now; the others have their events
+// replayed up to it.
+func (s *Service) overdueAt(ctx context.Context, open []openRow, at calendar.Date) (map[int64]bool, error) {
+	end := at.AddDays(1).In(s.loc)
+	endDay := dayNum(at)
 	out := map[int64]bool{}
-	for len(ids) > 0 {
-		batch := ids[:min(len(ids), 500)]
-		ids = ids[len(batch):]
+	var replay []int64
+	for _, o := range open {
+		if !o.changed.IsZero() && o.changed.Before(end) {
+			out[o.id] = o.open && !o.paused && !o.due.IsZero() && dayOf(o.due, s.loc) <= endDay
+		} else {
+			replay = append(replay, o.id)
+		}
+	}
+	for len(replay) > 0 {
+		batch := replay[:min(len(replay), 500)]
+		replay = replay[len(batch):]
 		rows, err := s.db.QueryContext(ctx, `SELECT dossier_id, to_status, due_after FROM dossier_events
 			WHERE dossier_id IN (`+idList(batch)+`) AND at < ? ORDER BY dossier_id, id`, db.T(end))
 		if err != nil {
@@ -211,7 +302,6 @@ func (s *Service) overdueAt(ctx context.Context, ids []int64, end time.Time) (ma
 		if err != nil {
 			return nil, err
 		}
-		endDay := dayOf(end.Add(-time.Nanosecond), s.loc)
 		for id, x := range states {
 			out[id] = !dossier.Status(x.status).Paused() && !x.due.IsZero() && dayOf(x.due, s.loc) <= endDay
 		}

@@ -28,6 +28,7 @@ func NewTally(loc *time.Location) *Tally {
 func (t *Tally) Change(in dossier.Facts, at time.Time) {
 	r := Recorder{loc: t.loc}
 	after := r.fromFacts(in)
+	after.Changed = at
 	before, found := t.last[in.DossierID]
 	if after.Officer == 0 && found {
 		after.Officer = before.Officer
