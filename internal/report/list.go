@@ -209,7 +209,12 @@ func (s *Service) Dossiers(ctx context.Context, p *authz.Principal, q Query, met
 		lo := min(page*ListPage, len(ids))
 		ids = ids[lo:min(lo+ListPage+1, len(ids))]
 	default:
-		ids, err = s.ids(ctx, `SELECT dossier_id FROM dossier_facts WHERE `+cond+filter+` ORDER BY dossier_id DESC LIMIT ? OFFSET ?`,
+		// Newest first by the day of the event the figure counts (the
+		// column every condition of a count starts with): read backwards
+		// along that day's index, the first page stops early, where
+		// ordering by number alone would sort every match of the period.
+		day, _, _ := strings.Cut(cond, " ")
+		ids, err = s.ids(ctx, `SELECT dossier_id FROM dossier_facts WHERE `+cond+filter+` ORDER BY `+day+` DESC, dossier_id DESC LIMIT ? OFFSET ?`,
 			append(args, ListPage+1, page*ListPage)...)
 	}
 	if err != nil {
