@@ -80,56 +80,84 @@ func metricWhere(m string, from, to int64) (string, []any) {
 // openRow is a dossier open at a past day, with its current state.
 type openRow struct {
 	id           int64
+	received     int64 // day
 	open, paused bool
 	due, changed time.Time
 }
 
-// openAt lists, newest first, the dossiers of the query that were open
-// at the end of day at: those still open now, and those closed after that
-// day. The second kind are found by their day of receipt, in a window
-// before the day that widens until as many dossiers are found as the
-// daily counts say were open; searching all receipts up to the day would
-// read most of the table for a day in the past.
-func (s *Service) openAt(ctx context.Context, q Query, scope []agency.Agency, at calendar.Date) ([]openRow, error) {
-	day := dayNum(at)
-	filter, fargs := where(q, scope, q.Agency == "" && q.Tier == "")
-	var want int64
-	err := s.query(ctx, `SELECT 0, SUM(open_delta) FROM stat_days WHERE day <= ?`+filter, append([]any{day}, fargs...),
-		func(_ string, c *counts) { want = c[0] })
-	if err != nil {
-		return nil, err
-	}
-	still, err := s.openRows(ctx, `closed_day IS NULL AND received_day <= ?`+filter, append([]any{day}, fargs...))
-	if err != nil {
-		return nil, err
-	}
-	var closed []openRow
-	for _, back := range []int{31, 183, 731, 3653, -1} {
-		cond, args := "received_day <= ? AND closed_day > ?", []any{day, day}
-		if back > 0 {
-			cond += " AND received_day >= ?"
-			args = append(args, dayNum(at.AddDays(-back)))
-		}
-		// Closed since: open then, changed after; only the ids matter.
-		ids, err := s.ids(ctx, `SELECT dossier_id FROM dossier_facts WHERE `+cond+filter, append(args, fargs...)...)
+// openList returns the first n dossiers, newest received first, of those
+// open at the end of day at (carried_over, in_progress) or, among them,
+// of those then overdue or not (overdue, in_progress_on_time). It reads
+// the open dossiers a batch at a time, newest first, and stops when it
+// has n: a page costs what it shows, not the thousands of dossiers open
+// at a busy province's period end.
+func (s *Service) openList(ctx context.Context, q Query, scope []agency.Agency, at calendar.Date, metric string, n int) ([]int64, error) {
+	var out []int64
+	for limit := 4 * n; ; limit *= 4 {
+		open, all, err := s.openAt(ctx, q, scope, at, limit)
 		if err != nil {
 			return nil, err
 		}
-		closed = closed[:0]
-		for _, id := range ids {
-			closed = append(closed, openRow{id: id, open: true})
+		out = out[:0]
+		var over map[int64]bool
+		if metric == "overdue" || metric == "in_progress_on_time" {
+			if over, err = s.overdueAt(ctx, open, at); err != nil {
+				return nil, err
+			}
 		}
-		if int64(len(still)+len(closed)) >= want {
-			break
+		for _, o := range open {
+			if metric == "carried_over" || metric == "in_progress" || over[o.id] == (metric == "overdue") {
+				out = append(out, o.id)
+			}
+		}
+		if len(out) >= n || all {
+			return out, nil
 		}
 	}
-	out := append(still, closed...)
-	slices.SortFunc(out, func(a, b openRow) int { return cmp.Compare(b.id, a.id) })
-	return out, nil
 }
 
-func (s *Service) openRows(ctx context.Context, where string, args []any) ([]openRow, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT dossier_id, is_open, paused, due_at, changed_at FROM dossier_facts WHERE `+where, args...)
+// openAt returns the newest limit dossiers (by day of receipt, then
+// number) of the query that were open at the end of day at: those still
+// open now, and those closed after that day; all reports whether there
+// are no more. Both are read backwards along an index on the day of
+// receipt from that day, so the first ones come at once.
+func (s *Service) openAt(ctx context.Context, q Query, scope []agency.Agency, at calendar.Date, limit int) (rows []openRow, all bool, err error) {
+	day := dayNum(at)
+	filter, fargs := where(q, scope, q.Agency == "" && q.Tier == "")
+	// SQLite, without statistics, would take the index of all closing
+	// days for "closed_day IS NULL" and sort every open dossier; the
+	// partial index of the open ones, by day of receipt, is the one.
+	from := "dossier_facts"
+	if s.db.Dialect() == db.SQLite {
+		from = "dossier_facts INDEXED BY dossier_facts_still_open"
+	}
+	still, err := s.openRows(ctx, from, `closed_day IS NULL AND received_day <= ?`+filter, append([]any{day}, fargs...), limit)
+	if err != nil {
+		return nil, false, err
+	}
+	closed, err := s.openRows(ctx, "dossier_facts", `received_day <= ? AND closed_day > ?`+filter, append([]any{day, day}, fargs...), limit)
+	if err != nil {
+		return nil, false, err
+	}
+	// Dossiers closed since were open then, and have changed after:
+	// their state then is a matter of replay.
+	for i := range closed {
+		closed[i].open, closed[i].paused, closed[i].due, closed[i].changed = true, false, time.Time{}, time.Time{}
+	}
+	rows = append(still, closed...)
+	slices.SortFunc(rows, func(a, b openRow) int { return cmp.Or(cmp.Compare(b.received, a.received), cmp.Compare(b.id, a.id)) })
+	all = len(still) < limit && len(closed) < limit
+	if len(rows) > limit {
+		// Beyond the limit, one of the two lists may be missing rows that
+		// come before the other's: keep only what both have covered.
+		rows = rows[:limit]
+	}
+	return rows, all, nil
+}
+
+func (s *Service) openRows(ctx context.Context, from, where string, args []any, limit int) ([]openRow, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT dossier_id, received_day, is_open, paused, due_at, changed_at FROM `+from+` WHERE `+where+
+		` ORDER BY received_day DESC, dossier_id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +166,7 @@ func (s *Service) openRows(ctx context.Context, where string, args []any) ([]ope
 	for rows.Next() {
 		var o openRow
 		var due, changed db.Time
-		if err := rows.Scan(&o.id, &o.open, &o.paused, &due, &changed); err != nil {
+		if err := rows.Scan(&o.id, &o.received, &o.open, &o.paused, &due, &changed); err != nil {
 			return nil, err
 		}
 		o.due, o.changed = due.Time, changed.Time
@@ -186,26 +214,11 @@ func (s *Service) Dossiers(ctx context.Context, p *authz.Principal, q Query, met
 	var ids []int64
 	switch metric {
 	case "carried_over", "in_progress", "in_progress_on_time", "overdue":
-		// The dossiers open at a day: found by their day of receipt,
-		// looking further back until as many as the counts say are found.
 		at := q.Period.To
 		if metric == "carried_over" {
 			at = q.Period.From.AddDays(-1)
 		}
-		var open []openRow
-		open, err = s.openAt(ctx, q, scope, at)
-		if err != nil {
-			break
-		}
-		var over map[int64]bool
-		if metric == "in_progress_on_time" || metric == "overdue" {
-			over, err = s.overdueAt(ctx, open, at)
-		}
-		for _, o := range open {
-			if metric == "carried_over" || metric == "in_progress" || over[o.id] == (metric == "overdue") {
-				ids = append(ids, o.id)
-			}
-		}
+		ids, err = s.openList(ctx, q, scope, at, metric, (page+1)*ListPage+1)
 		lo := min(page*ListPage, len(ids))
 		ids = ids[lo:min(lo+ListPage+1, len(ids))]
 	default:
