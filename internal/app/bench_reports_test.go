@@ -88,5 +88,11 @@ func TestBenchReports(t *testing.T) {
 			_, _, err := svc.Dossiers(ctx, op, report.Query{Period: year}, m, 0)
 			return err
 		})
+		// The same for the province's People's Committee and its sub-tree,
+		// as a leader of the province asks it (a filter on the agencies).
+		measure("list: "+m+" (H26)", func() error {
+			_, _, err := svc.Dossiers(ctx, op, report.Query{Agency: "H26", Period: year}, m, 0)
+			return err
+		})
 	}
 }

@@ -172,10 +172,20 @@ func legalDays(t catalog.Duration, cal *calendar.Calendar) float64 {
 // looked like in between (how many days it was overdue before that change)
 // is not reconstructed, so periods before the rebuild may count fewer
 // overdue dossiers than they had. It does nothing when every dossier is
-// known, so it is cheap to run at every start.
+// known. Once a pass has found every dossier known it says so in the
+// settings, and later starts skip the search, which reads every dossier.
 func (s *Service) RebuildFacts(ctx context.Context) (int, error) {
 	if s.facts == nil {
 		return 0, nil
+	}
+	const done = "dossier.facts_rebuilt"
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, done).Scan(&v)
+	if err == nil {
+		return 0, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
 	}
 	n := 0
 	for {
@@ -198,7 +208,9 @@ func (s *Service) RebuildFacts(ctx context.Context) (int, error) {
 			return n, err
 		}
 		if len(ids) == 0 {
-			return n, nil
+			_, err := s.db.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT (key) DO NOTHING`,
+				done, db.T(s.now()))
+			return n, err
 		}
 		for _, id := range ids {
 			err := s.db.Tx(ctx, func(tx *db.Tx) error {
