@@ -113,7 +113,7 @@ func TestStatisticsPages(t *testing.T) {
 			{"index", leader, "/office/index766", http.StatusOK, []string{"Bộ chỉ số 766", "Tổng điểm", "Tỷ lệ hồ sơ trực tuyến", "Chưa đo được", "Xếp hạng cơ quan, đơn vị",
 				"Ủy ban nhân dân Phường Ba Đình", "Công khai, minh bạch"}, nil},
 			{"index, bad period", leader, "/office/index766?period=2026-X", http.StatusBadRequest, []string{"Kỳ báo cáo không đúng dạng"}, nil},
-			{"dashboard", leader, "/office/dashboard", http.StatusOK, []string{"Tiếp nhận và giải quyết theo tháng", "Bảng số liệu", "Tỷ lệ giải quyết đúng hạn theo cơ quan"}, nil},
+			{"dashboard", leader, "/office/dashboard", http.StatusOK, []string{"Tiếp nhận và giải quyết theo tháng", "Bảng số liệu", "Tỷ lệ giải quyết đúng hạn theo cơ quan", "Hồ sơ đang quá hạn theo đơn vị"}, nil},
 			{"dashboard, days", leader, "/office/dashboard?period=2026-03&field=HT", http.StatusOK, []string{"Tiếp nhận và giải quyết theo ngày"}, nil},
 			{"dashboard, bad range", leader, "/office/dashboard?from=2026-03-10&to=2026-03-01", http.StatusBadRequest, []string{"Ngày kết thúc đứng trước ngày bắt đầu"}, nil},
 			{"english", english, "/office/stats", http.StatusOK, []string{"Dossier statistics", "Received in the period 1"}, nil},

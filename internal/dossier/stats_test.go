@@ -179,8 +179,8 @@ func TestStatsEqualRecount(t *testing.T) {
 			t.Fatal(err)
 		}
 		specialist := e.official("badinh.chuyenvien")
-		if byOfficer.Officers[specialist.ID] != specialist.Name {
-			t.Errorf("officers named %v, want %d: %s", byOfficer.Officers, specialist.ID, specialist.Name)
+		if byOfficer.Officers[specialist.ID] != specialist.Name || byOfficer.Units[specialist.ID] != specialist.AgencyID {
+			t.Errorf("officers named %v in units %v, want %d: %s of %d", byOfficer.Officers, byOfficer.Units, specialist.ID, specialist.Name, specialist.AgencyID)
 		}
 		// Every figure lists exactly the dossiers behind it.
 		for _, p := range []report.Period{all, mar} {

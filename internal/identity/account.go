@@ -472,3 +472,36 @@ func (s *Service) OfficialNames(ctx context.Context, ids []int64) (map[int64]str
 	}
 	return out, nil
 }
+
+// OfficialUnits returns the agency (unit) each official works in, by
+// account id, for figures per unit.
+func (s *Service) OfficialUnits(ctx context.Context, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(batch)), ", ")
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT id, agency_id FROM accounts WHERE id IN (`+marks+`)`, args...)
+		if err != nil {
+			return nil, errs.Wrap("identity.OfficialUnits", err)
+		}
+		for rows.Next() {
+			var id, agency int64
+			if err := rows.Scan(&id, &agency); err != nil {
+				rows.Close()
+				return nil, errs.Wrap("identity.OfficialUnits", err)
+			}
+			out[id] = agency
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, errs.Wrap("identity.OfficialUnits", err)
+		}
+	}
+	return out, nil
+}

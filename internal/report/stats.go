@@ -27,6 +27,7 @@ type Agencies interface {
 // Officials names the officials of figures per officer.
 type Officials interface {
 	OfficialNames(ctx context.Context, ids []int64) (map[int64]string, error)
+	OfficialUnits(ctx context.Context, ids []int64) (map[int64]int64, error)
 }
 
 // Service answers statistics questions.
@@ -218,6 +219,7 @@ type Result struct {
 	Total    Figures
 	Rows     []Row
 	Officers map[int64]string // names of the officers of rows per officer
+	Units    map[int64]int64  // the agency (unit) each of those officers works in
 	Asked    time.Time
 }
 
@@ -382,6 +384,9 @@ func (s *Service) compute(ctx context.Context, op string, q Query, scope []agenc
 			}
 		}
 		if res.Officers, err = s.names.OfficialNames(ctx, ids); err != nil {
+			return Result{}, errs.Wrap(op, err)
+		}
+		if res.Units, err = s.names.OfficialUnits(ctx, ids); err != nil {
 			return Result{}, errs.Wrap(op, err)
 		}
 	}

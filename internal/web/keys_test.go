@@ -111,7 +111,7 @@ func TestEveryMessageKeyExists(t *testing.T) {
 	for _, d := range report.DataPoints {
 		add("index.item."+d, "report.DataPoints")
 	}
-	for _, id := range []string{"overdue_agency", "overdue_officer"} {
+	for _, id := range []string{"overdue_agency", "overdue_officer", "overdue_unit"} {
 		add("dashboard."+id, "dashboardPage")
 		add("dashboard."+id+"_desc", "dashboardPage")
 	}
