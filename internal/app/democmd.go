@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/motcua/motcua/internal/authz"
 	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/demo"
 	"github.com/motcua/motcua/internal/dossier"
@@ -58,12 +59,20 @@ func demoCmd(ctx context.Context, args []string, env Env) error {
 		}
 		procs = append(procs, v)
 	}
+	holders, err := k.identity.RoleHolders(ctx, authz.Specialist)
+	if err != nil {
+		return err
+	}
+	var specialists []dossier.Specialist
+	for _, h := range holders {
+		specialists = append(specialists, dossier.Specialist{ID: h.AccountID, AgencyPath: h.AgencyPath})
+	}
 	to := env.Now()
 	from := to.Add(-time.Duration(years * 365.25 * 24 * float64(time.Hour)))
 	started := time.Now()
 	step := max(n/20, 2000)
 	err = k.dossiers.Generate(ctx, procs, report.NewTally(k.calendar.Location()), dossier.GenerateOptions{
-		N: n, From: from, To: to, Seed: seed,
+		N: n, From: from, To: to, Seed: seed, Specialists: specialists,
 		Progress: func(done int) {
 			if done%step < 2000 || done == n {
 				fmt.Fprintf(env.Stderr, "%d/%d dossiers (%s)\n", done, n, time.Since(started).Round(time.Second))

@@ -27,6 +27,16 @@ type GenerateOptions struct {
 	From, To time.Time // received between
 	Seed     uint64
 	Progress func(done int)
+	// Specialists who may be put in charge, with where they work: those
+	// of the processing agency or of its units take its dossiers (the
+	// same reach as mayTake). None: dossiers stay unassigned.
+	Specialists []Specialist
+}
+
+// Specialist is an official holding the specialist role at an agency.
+type Specialist struct {
+	ID         int64
+	AgencyPath string
 }
 
 // genRoute is where a procedure's dossiers are received and processed.
@@ -50,32 +60,11 @@ func (s *Service) Generate(ctx context.Context, procs []catalog.Version, tally T
 	if opts.N <= 0 {
 		return nil
 	}
-	// The specialists who may be put in charge: those of the processing
-	// agency or of its units (the same reach as mayTake).
-	type grant struct {
-		id   int64
-		path string
-	}
-	var specialists []grant
-	rows, err := s.db.QueryContext(ctx, `SELECT r.account_id, a.path FROM account_roles r JOIN agencies a ON a.id = r.agency_id
-		WHERE r.role = 'specialist' ORDER BY r.account_id`)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var g grant
-		if err := rows.Scan(&g.id, &g.path); err != nil {
-			rows.Close()
-			return err
-		}
-		specialists = append(specialists, g)
-	}
-	rows.Close()
 	officers := func(a agency.Agency) []int64 {
 		var out []int64
-		for _, g := range specialists {
-			if strings.HasPrefix(g.path, a.Path) {
-				out = append(out, g.id)
+		for _, g := range opts.Specialists {
+			if strings.HasPrefix(g.AgencyPath, a.Path) {
+				out = append(out, g.ID)
 			}
 		}
 		return out

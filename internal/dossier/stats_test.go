@@ -470,7 +470,15 @@ func TestGeneratedStatsEqualRecount(t *testing.T) {
 			}
 			procs = append(procs, v)
 		}
-		opts := dossier.GenerateOptions{N: 600, From: at("2025-11-01 00:00"), To: at("2026-05-01 00:00"), Seed: 3}
+		holders, err := e.ids.RoleHolders(e.ctx, authz.Specialist)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var specialists []dossier.Specialist
+		for _, h := range holders {
+			specialists = append(specialists, dossier.Specialist{ID: h.AccountID, AgencyPath: h.AgencyPath})
+		}
+		opts := dossier.GenerateOptions{N: 600, From: at("2025-11-01 00:00"), To: at("2026-05-01 00:00"), Seed: 3, Specialists: specialists}
 		if err := e.svc.Generate(e.ctx, procs, report.NewTally(vn), opts); err != nil {
 			t.Fatal(err)
 		}

@@ -199,12 +199,7 @@ const issuerCol, mottoCol = 42, 58
 // left (x, y) of the space under the number, in a column width wide, and
 // returns where it ends.
 func (w *writer) heading(number bool, under func(x, y, width float64) float64) {
-	a := w.c.Agency
-	var left []pdf.Line
-	if p := strings.TrimSpace(a.ParentName); p != "" {
-		left = append(left, pdf.Line{Text: upper(p), Style: pdf.Style{Size: 12}})
-	}
-	left = append(left, pdf.Line{Text: upper(a.Name), Style: pdf.Style{Size: 12, Bold: true}, Rule: 64})
+	left := issuer(w.c.Agency)
 	right := []pdf.Line{
 		{Text: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", Style: pdf.Style{Size: 12, Bold: true}},
 		{Text: "Độc lập - Tự do - Hạnh phúc", Style: pdf.Style{Size: body, Bold: true}, Rule: 159},
@@ -239,6 +234,16 @@ func (w *writer) heading(number bool, under func(x, y, width float64) float64) {
 		space = 8
 	}
 	w.d.Space(space)
+}
+
+// issuer is the heading's left column: the parent office, and the office
+// in bold capitals with a short rule under it.
+func issuer(a Agency) []pdf.Line {
+	var lines []pdf.Line
+	if p := strings.TrimSpace(a.ParentName); p != "" {
+		lines = append(lines, pdf.Line{Text: upper(p), Style: pdf.Style{Size: 12}})
+	}
+	return append(lines, pdf.Line{Text: upper(a.Name), Style: pdf.Style{Size: 12, Bold: true}, Rule: 64})
 }
 
 // title writes the form's name, and the dossier code under it.

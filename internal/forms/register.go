@@ -51,12 +51,7 @@ func RegisterBook(b Book) ([]byte, error) {
 		return nil, err
 	}
 	w := &writer{d: d, c: Common{Agency: b.Agency, Date: b.Date}, loc: loc}
-	var left []pdf.Line
-	if p := strings.TrimSpace(b.Agency.ParentName); p != "" {
-		left = append(left, pdf.Line{Text: upper(p), Style: pdf.Style{Size: 12}})
-	}
-	left = append(left, pdf.Line{Text: upper(b.Agency.Name), Style: pdf.Style{Size: 12, Bold: true}, Rule: 64})
-	w.blocks(pdf.Block{Width: 40, Align: pdf.Center, Lines: left}, pdf.Block{Width: 60})
+	w.blocks(pdf.Block{Width: 40, Align: pdf.Center, Lines: issuer(b.Agency)}, pdf.Block{Width: 60})
 	w.d.Space(10)
 	w.text(pdf.Style{Size: 16, Bold: true, Align: pdf.Center}, "SỔ THEO DÕI HỒ SƠ")
 	w.text(pdf.Style{Size: body, Bold: true, Align: pdf.Center, After: 10}, fmt.Sprintf("Năm %d", b.Year))

@@ -438,11 +438,17 @@ func (s *Service) principalFor(ctx context.Context, a Account) (*authz.Principal
 		AgencyID: a.AgencyID, AgencyCode: h.Code.String(), AgencyName: h.NameVI, Grants: a.Grants}, nil
 }
 
-// OfficialNames returns the full names of officials by account id, for
-// figures per officer. Names of officials are what they sign official
-// documents with; nothing else of the account is read.
-func (s *Service) OfficialNames(ctx context.Context, ids []int64) (map[int64]string, error) {
-	out := map[int64]string{}
+// Official is what figures per officer show of an official: the name they
+// sign official documents with and the agency (unit) they work in.
+type Official struct {
+	Name     string
+	AgencyID int64
+}
+
+// Officials returns, by account id, the officials of figures per officer;
+// nothing else of the accounts is read.
+func (s *Service) Officials(ctx context.Context, ids []int64) (map[int64]Official, error) {
+	out := map[int64]Official{}
 	for len(ids) > 0 {
 		batch := ids[:min(len(ids), 500)]
 		ids = ids[len(batch):]
@@ -451,57 +457,51 @@ func (s *Service) OfficialNames(ctx context.Context, ids []int64) (map[int64]str
 		for i, id := range batch {
 			args[i] = id
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT id, full_name FROM accounts WHERE id IN (`+marks+`)`, args...)
+		rows, err := s.db.QueryContext(ctx, `SELECT id, full_name, agency_id FROM accounts WHERE id IN (`+marks+`)`, args...)
 		if err != nil {
-			return nil, errs.Wrap("identity.OfficialNames", err)
+			return nil, errs.Wrap("identity.Officials", err)
 		}
 		for rows.Next() {
 			var id int64
-			var name string
-			if err := rows.Scan(&id, &name); err != nil {
+			var o Official
+			if err := rows.Scan(&id, &o.Name, &o.AgencyID); err != nil {
 				rows.Close()
-				return nil, errs.Wrap("identity.OfficialNames", err)
+				return nil, errs.Wrap("identity.Officials", err)
 			}
-			out[id] = name
+			out[id] = o
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return nil, errs.Wrap("identity.OfficialNames", err)
+			return nil, errs.Wrap("identity.Officials", err)
 		}
 	}
 	return out, nil
 }
 
-// OfficialUnits returns the agency (unit) each official works in, by
-// account id, for figures per unit.
-func (s *Service) OfficialUnits(ctx context.Context, ids []int64) (map[int64]int64, error) {
-	out := map[int64]int64{}
-	for len(ids) > 0 {
-		batch := ids[:min(len(ids), 500)]
-		ids = ids[len(batch):]
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(batch)), ", ")
-		args := make([]any, len(batch))
-		for i, id := range batch {
-			args[i] = id
-		}
-		rows, err := s.db.QueryContext(ctx, `SELECT id, agency_id FROM accounts WHERE id IN (`+marks+`)`, args...)
-		if err != nil {
-			return nil, errs.Wrap("identity.OfficialUnits", err)
-		}
-		for rows.Next() {
-			var id, agency int64
-			if err := rows.Scan(&id, &agency); err != nil {
-				rows.Close()
-				return nil, errs.Wrap("identity.OfficialUnits", err)
-			}
-			out[id] = agency
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, errs.Wrap("identity.OfficialUnits", err)
-		}
+// RoleHolder is an official holding a role at an agency.
+type RoleHolder struct {
+	AccountID  int64
+	AgencyPath string
+}
+
+// RoleHolders lists, in account order, the officials holding role and the
+// agency each holds it at: the generator of demonstration dossiers puts
+// its specialists in charge.
+func (s *Service) RoleHolders(ctx context.Context, role authz.Role) ([]RoleHolder, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.account_id, a.path FROM account_roles r JOIN agencies a ON a.id = r.agency_id
+		WHERE r.role = ? ORDER BY r.account_id, a.path`, string(role))
+	if err != nil {
+		return nil, errs.Wrap("identity.RoleHolders", err)
 	}
-	return out, nil
+	defer rows.Close()
+	var out []RoleHolder
+	for rows.Next() {
+		var h RoleHolder
+		if err := rows.Scan(&h.AccountID, &h.AgencyPath); err != nil {
+			return nil, errs.Wrap("identity.RoleHolders", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
 }

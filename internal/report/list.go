@@ -123,7 +123,7 @@ func (s *Service) openList(ctx context.Context, q Query, scope []agency.Agency, 
 // receipt from that day, so the first ones come at once.
 func (s *Service) openAt(ctx context.Context, q Query, scope []agency.Agency, at calendar.Date, limit int) (rows []openRow, all bool, err error) {
 	day := dayNum(at)
-	filter, fargs := where(q, scope, q.Agency == "" && q.Tier == "")
+	filter, fargs := where(q, scope)
 	// SQLite, without statistics, would take the index of all closing
 	// days for "closed_day IS NULL" and sort every open dossier; the
 	// partial index of the open ones, by day of receipt, is the one.
@@ -208,7 +208,7 @@ func (s *Service) Dossiers(ctx context.Context, p *authz.Principal, q Query, met
 		return nil, false, err
 	}
 	cond, args := metricWhere(metric, dayNum(q.Period.From), dayNum(q.Period.To))
-	filter, fargs := where(q, scope, q.Agency == "" && q.Tier == "")
+	filter, fargs := where(q, scope)
 	args = append(args, fargs...)
 	page = max(page, 0)
 	var ids []int64

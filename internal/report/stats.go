@@ -14,6 +14,7 @@ import (
 	"github.com/motcua/motcua/internal/calendar"
 	"github.com/motcua/motcua/internal/db"
 	"github.com/motcua/motcua/internal/errs"
+	"github.com/motcua/motcua/internal/identity"
 )
 
 // Agencies is what reports need from the agency directory.
@@ -24,10 +25,10 @@ type Agencies interface {
 	List(ctx context.Context) ([]agency.Agency, error)
 }
 
-// Officials names the officials of figures per officer.
+// Officials names the officials of figures per officer and the agency
+// (unit) each works in.
 type Officials interface {
-	OfficialNames(ctx context.Context, ids []int64) (map[int64]string, error)
-	OfficialUnits(ctx context.Context, ids []int64) (map[int64]int64, error)
+	Officials(ctx context.Context, ids []int64) (map[int64]identity.Official, error)
 }
 
 // Service answers statistics questions.
@@ -276,10 +277,11 @@ func byTier(as []agency.Agency, tier string) []agency.Agency {
 }
 
 // where builds the filter on stat_days or dossier_facts.
-func where(q Query, scope []agency.Agency, all bool) (string, []any) {
+func where(q Query, scope []agency.Agency) (string, []any) {
 	var conds []string
 	var args []any
-	if !all {
+	// The whole platform, every tier: no filter on the agency at all.
+	if q.Agency != "" || q.Tier != "" {
 		ids := make([]string, len(scope))
 		for i, a := range scope {
 			ids[i] = strconv.FormatInt(a.ID, 10)
@@ -383,11 +385,13 @@ func (s *Service) compute(ctx context.Context, op string, q Query, scope []agenc
 				ids = append(ids, id)
 			}
 		}
-		if res.Officers, err = s.names.OfficialNames(ctx, ids); err != nil {
+		officials, err := s.names.Officials(ctx, ids)
+		if err != nil {
 			return Result{}, errs.Wrap(op, err)
 		}
-		if res.Units, err = s.names.OfficialUnits(ctx, ids); err != nil {
-			return Result{}, errs.Wrap(op, err)
+		res.Officers, res.Units = map[int64]string{}, map[int64]int64{}
+		for id, o := range officials {
+			res.Officers[id], res.Units[id] = o.Name, o.AgencyID
 		}
 	}
 	return res, nil
@@ -397,8 +401,7 @@ func (s *Service) compute(ctx context.Context, op string, q Query, scope []agenc
 // the state deltas from the beginning of time (carried over, in progress,
 // overdue), grouped.
 func (s *Service) sum(ctx context.Context, q Query, scope []agency.Agency) ([]Row, error) {
-	all := q.Agency == "" && q.Tier == ""
-	cond, args := where(q, scope, all)
+	cond, args := where(q, scope)
 	from, to := dayNum(q.Period.From), dayNum(q.Period.To)
 	groupCol := map[string]string{ByNone: "0", ByAgency: "agency_id", ByProcedure: "procedure_code", ByField: "field_code",
 		ByOfficer: "officer_id", ByMonth: "day", ByDay: "day"}[q.Group]
