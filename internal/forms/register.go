@@ -34,6 +34,23 @@ type Book struct {
 	Loc     *time.Location // zone of the dates; Vietnam if nil
 }
 
+// BookColumns are the headers of the register book's columns (form 07),
+// for the PDF here and the workbook of the same book.
+var BookColumns = [14]string{"STT", "Mã hồ sơ", "Tên thủ tục hành chính", "Số lượng hồ sơ (bộ)", "Tên cá nhân, tổ chức",
+	"Địa chỉ, số điện thoại", "Cơ quan chủ trì giải quyết", "Nhận hồ sơ (giờ, ngày)", "Hẹn trả kết quả",
+	"Chuyển hồ sơ đến cơ quan giải quyết", "Nhận kết quả từ cơ quan giải quyết", "Trả kết quả (giờ, ngày)", "Ký nhận", "Ghi chú"}
+
+// bookColumns lays the columns across A4: dates get room for dd/mm/yyyy.
+func bookColumns() []pdf.Column {
+	widths := [14]float64{0.65, 2.5, 1.7, 0.7, 1.3, 1.3, 1.2, 1.25, 1.25, 1.25, 1.25, 1.25, 0.7, 0.9}
+	cols := make([]pdf.Column, len(BookColumns))
+	for i, t := range BookColumns {
+		cols[i] = pdf.Column{Title: t, Width: widths[i]}
+	}
+	cols[0].Align, cols[3].Align = pdf.Center, pdf.Center
+	return cols
+}
+
 // RegisterBook renders form 07, Sổ theo dõi hồ sơ: one row per dossier
 // received in the year, numbered continuously, on A4 across (the
 // template's fourteen columns do not fit upright).
@@ -75,24 +92,9 @@ func RegisterBook(b Book) ([]byte, error) {
 		rows = append(rows, []string{"", "", "(Không có hồ sơ)", "", "", "", "", "", "", "", "", "", "", ""})
 	}
 	w.table(pdf.Table{
-		Size: 8,
-		Columns: []pdf.Column{
-			{Title: "STT", Width: 0.65, Align: pdf.Center},
-			{Title: "Mã hồ sơ", Width: 2.5},
-			{Title: "Tên thủ tục hành chính", Width: 1.7},
-			{Title: "Số lượng hồ sơ (bộ)", Width: 0.7, Align: pdf.Center},
-			{Title: "Tên cá nhân, tổ chức", Width: 1.3},
-			{Title: "Địa chỉ, số điện thoại", Width: 1.3},
-			{Title: "Cơ quan chủ trì giải quyết", Width: 1.2},
-			{Title: "Nhận hồ sơ (giờ, ngày)", Width: 1.25},
-			{Title: "Hẹn trả kết quả", Width: 1.25},
-			{Title: "Chuyển hồ sơ đến cơ quan giải quyết", Width: 1.25},
-			{Title: "Nhận kết quả từ cơ quan giải quyết", Width: 1.25},
-			{Title: "Trả kết quả (giờ, ngày)", Width: 1.25},
-			{Title: "Ký nhận", Width: 0.7},
-			{Title: "Ghi chú", Width: 0.9},
-		},
-		Rows: rows,
+		Size:    8,
+		Columns: bookColumns(),
+		Rows:    rows,
 	})
 	return w.bytes()
 }

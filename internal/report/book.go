@@ -187,14 +187,13 @@ func BookXLSX(w io.Writer, b forms.Book) error {
 	f.SetCellValue(sheet, "A1", b.Agency.Name)
 	f.SetCellValue(sheet, "A2", fmt.Sprintf("SỔ THEO DÕI HỒ SƠ — Năm %d", b.Year))
 	f.SetCellStyle(sheet, "A1", "A2", bold)
-	headers := []string{"STT", "Mã hồ sơ", "Tên thủ tục hành chính", "Số lượng hồ sơ (bộ)", "Tên cá nhân, tổ chức",
-		"Địa chỉ, số điện thoại", "Cơ quan chủ trì giải quyết", "Nhận hồ sơ", "Hẹn trả kết quả",
-		"Chuyển hồ sơ đến cơ quan giải quyết", "Nhận kết quả từ cơ quan giải quyết", "Trả kết quả", "Ký nhận", "Ghi chú"}
 	const first = 4
-	for i, h := range headers {
-		cell, _ := excelize.CoordinatesToCellName(i+1, first)
-		f.SetCellValue(sheet, cell, h)
-		f.SetCellStyle(sheet, cell, cell, head)
+	headers := make([]any, len(forms.BookColumns))
+	for i, h := range forms.BookColumns {
+		headers[i] = h
+	}
+	if err := setRow(f, sheet, first, headers, func(int) int { return head }); err != nil {
+		return err
 	}
 	// Excel stores dates without a zone: write the local wall time.
 	local := func(t time.Time) any {
@@ -208,16 +207,14 @@ func BookXLSX(w io.Writer, b forms.Book) error {
 		r := first + 1 + i
 		vals := []any{e.No, e.Code, e.Procedure, e.Sets, e.Applicant, e.Contact, e.Processing,
 			local(e.Received), local(e.Due), local(e.Forwarded), local(e.ResultIn), local(e.Returned), "", e.Note}
-		for j, v := range vals {
-			cell, _ := excelize.CoordinatesToCellName(j+1, r)
-			if err := f.SetCellValue(sheet, cell, v); err != nil {
-				return err
-			}
-			style := cellStyle
+		err := setRow(f, sheet, r, vals, func(j int) int {
 			if j >= 7 && j <= 11 {
-				style = datetime
+				return datetime
 			}
-			f.SetCellStyle(sheet, cell, cell, style)
+			return cellStyle
+		})
+		if err != nil {
+			return err
 		}
 	}
 	for col, width := range map[string]float64{"A": 6, "B": 28, "C": 32, "D": 10, "E": 24, "F": 28, "G": 24, "H": 17, "I": 17, "J": 17,

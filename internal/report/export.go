@@ -84,16 +84,7 @@ func (r Result) XLSX(w io.Writer, t Text) error {
 		return err
 	}
 	row := 1
-	set := func(col, r int, v any, style int) error {
-		cell, err := excelize.CoordinatesToCellName(col, r)
-		if err != nil {
-			return err
-		}
-		if err := f.SetCellValue(sheet, cell, v); err != nil {
-			return err
-		}
-		return f.SetCellStyle(sheet, cell, cell, style)
-	}
+	set := func(col, r int, v any, style int) error { return setCell(f, sheet, col, r, v, style) }
 	if err := set(1, row, t.Title, bold); err != nil {
 		return err
 	}
@@ -171,6 +162,30 @@ func (r Result) XLSX(w io.Writer, t Text) error {
 	}
 	f.SetDocProps(&excelize.DocProperties{Title: t.Title, Creator: "Motcua"})
 	return f.Write(w)
+}
+
+// setCell writes a value and its style into the cell at column col, row
+// r (from 1).
+func setCell(f *excelize.File, sheet string, col, r int, v any, style int) error {
+	cell, err := excelize.CoordinatesToCellName(col, r)
+	if err != nil {
+		return err
+	}
+	if err := f.SetCellValue(sheet, cell, v); err != nil {
+		return err
+	}
+	return f.SetCellStyle(sheet, cell, cell, style)
+}
+
+// setRow writes a row of values from column 1, each cell in the style
+// style gives its column (from 0).
+func setRow(f *excelize.File, sheet string, r int, vals []any, style func(col int) int) error {
+	for i, v := range vals {
+		if err := setCell(f, sheet, i+1, r, v, style(i)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func borders() []excelize.Border {

@@ -48,24 +48,20 @@ func (in Instance) XLSX(w io.Writer, t InstanceText) error {
 		row++
 	}
 	row++
-	for i, h := range []string{t.Indicator, t.Data, t.Value, t.Note} {
-		cell, _ := excelize.CoordinatesToCellName(i+1, row)
-		f.SetCellValue(sheet, cell, h)
-		f.SetCellStyle(sheet, cell, cell, head)
+	if err := setRow(f, sheet, row, []any{t.Indicator, t.Data, t.Value, t.Note}, func(int) int { return head }); err != nil {
+		return err
 	}
 	for _, ind := range in.Def.Indicators {
 		row++
 		vals := []any{t.Label(ind), in.Data[ind], in.Values[ind], in.Overrides[ind].Note}
-		for i, v := range vals {
-			cell, _ := excelize.CoordinatesToCellName(i+1, row)
-			if err := f.SetCellValue(sheet, cell, v); err != nil {
-				return err
-			}
-			style := text
+		err := setRow(f, sheet, row, vals, func(i int) int {
 			if i == 1 || i == 2 {
-				style = num
+				return num
 			}
-			f.SetCellStyle(sheet, cell, cell, style)
+			return text
+		})
+		if err != nil {
+			return err
 		}
 	}
 	f.SetColWidth(sheet, "A", "A", 40)
