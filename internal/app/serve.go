@@ -92,6 +92,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	worker := &notify.Worker{DB: k.db, Deliverers: notify.Deliverers(deliverers...), Now: k.now, Log: log}
 	k.notifier.wake = worker.Wake
 	go k.watchDeadlines(bg)
+	go k.backfillOverdueRuns(bg)
 	go worker.Run(bg, 15*time.Second)
 
 	errc := make(chan error, 1)
@@ -140,6 +141,27 @@ func (k *core) watchDeadlines(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// backfillOverdueRuns gives the statistics of a database that predates
+// migration 0009 the runs of overdue days of its dossiers, in the
+// background: until then the lists replay those dossiers' events. On
+// several server copies each may read the same rows; the writes are
+// guarded and the same. Once done, a start costs one settings read.
+func (k *core) backfillOverdueRuns(ctx context.Context) {
+	start, last := time.Now(), time.Now()
+	n, err := k.reports.BackfillOverdueRuns(ctx, func(filled int) {
+		if time.Since(last) > 30*time.Second {
+			last = time.Now()
+			k.log.Info("statistics: back-filling overdue runs", "dossiers", filled)
+		}
+	})
+	switch {
+	case err != nil && ctx.Err() == nil:
+		k.log.Warn("statistics: back-fill of overdue runs stopped; the lists replay the rest", "err", err, "dossiers", n)
+	case n > 0:
+		k.log.Info("statistics: overdue runs back-filled", "dossiers", n, "took", time.Since(start).Round(time.Second))
 	}
 }
 

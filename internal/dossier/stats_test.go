@@ -182,8 +182,10 @@ func TestStatsEqualRecount(t *testing.T) {
 		if byOfficer.Officers[specialist.ID] != specialist.Name || byOfficer.Units[specialist.ID] != specialist.AgencyID {
 			t.Errorf("officers named %v in units %v, want %d: %s of %d", byOfficer.Officers, byOfficer.Units, specialist.ID, specialist.Name, specialist.AgencyID)
 		}
-		// Every figure lists exactly the dossiers behind it.
-		for _, p := range []report.Period{all, mar} {
+		// Every figure lists exactly the dossiers behind it, at the ends
+		// of many periods (the lists of dossiers open then read their past
+		// state from the runs of overdue days their facts keep).
+		for _, p := range append([]report.Period{all, mar}, periods...) {
 			got, err := e.stats.Stats(e.ctx, operator, report.Query{Period: p})
 			if err != nil {
 				t.Fatal(err)
@@ -880,6 +882,97 @@ func TestRebuildFacts(t *testing.T) {
 			if diff := cmp.Diff(before[p.String()], res.Total, opts...); diff != "" {
 				t.Errorf("%s after the rebuild (-before +after):\n%s", p, diff)
 			}
+		}
+	})
+}
+
+// A database whose facts predate the runs of overdue days (migration 0009)
+// gets them from the events (BackfillOverdueRuns): the same runs the
+// recorder keeps as the changes happen, and the same lists meanwhile.
+func TestBackfillOverdueRuns(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		r := rand.New(rand.NewPCG(9, 99))
+		for n := range 40 {
+			e.journey(r, n, at("2026-01-05 08:00").Add(time.Duration(r.IntN(24*80))*time.Hour))
+		}
+		runs := func() map[int64][3]int64 {
+			rows, err := e.d.QueryContext(e.ctx, `SELECT dossier_id, COALESCE(overdue_from, 0), COALESCE(overdue_to, 0), COALESCE(overdue_runs, -1) FROM dossier_facts`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			out := map[int64][3]int64{}
+			for rows.Next() {
+				var id int64
+				var v [3]int64
+				if err := rows.Scan(&id, &v[0], &v[1], &v[2]); err != nil {
+					t.Fatal(err)
+				}
+				out[id] = v
+			}
+			return out
+		}
+		recorded := runs()
+		several := 0
+		for _, v := range recorded {
+			if v[2] < 0 {
+				t.Fatalf("the recorder left runs unknown: %v", recorded)
+			}
+			if v[2] > 0 {
+				several++
+			}
+		}
+		if several == 0 {
+			t.Fatal("no dossier was ever overdue before its last change: the comparison proves nothing")
+		}
+		var lists []report.Period
+		for _, name := range []string{"2026-01", "2026-02", "2026-03", "2026-Q1"} {
+			p, _ := report.ParsePeriod(name)
+			lists = append(lists, p)
+		}
+		listed := func() map[string]int {
+			out := map[string]int{}
+			for _, p := range lists {
+				for _, m := range []string{"overdue", "in_progress_on_time", "carried_over"} {
+					for page := 0; ; page++ {
+						items, more, err := e.stats.Dossiers(e.ctx, operator, report.Query{Period: p}, m, page)
+						if err != nil {
+							t.Fatal(err)
+						}
+						out[p.String()+" "+m] += len(items)
+						if !more {
+							break
+						}
+					}
+				}
+			}
+			return out
+		}
+		want := listed()
+		// As migration 0009 leaves an older database.
+		e.exec(`UPDATE dossier_facts SET overdue_from = NULL, overdue_to = NULL, overdue_runs = NULL`)
+		if diff := cmp.Diff(want, listed()); diff != "" {
+			t.Errorf("lists without runs (replayed) (-with runs +without):\n%s", diff)
+		}
+		var calls int
+		n, err := e.stats.BackfillOverdueRuns(e.ctx, func(int) { calls++ })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != len(recorded) || calls == 0 {
+			t.Errorf("back-fill filled %d rows in %d batches, want %d", n, calls, len(recorded))
+		}
+		if diff := cmp.Diff(recorded, runs()); diff != "" {
+			t.Errorf("runs (-recorded +back-filled):\n%s", diff)
+		}
+		if diff := cmp.Diff(want, listed()); diff != "" {
+			t.Errorf("lists after the back-fill (-before +after):\n%s", diff)
+		}
+		// Done once: a later start does nothing, even for a row left
+		// without runs (the lists replay it).
+		e.exec(`UPDATE dossier_facts SET overdue_runs = NULL`)
+		if n, err := e.stats.BackfillOverdueRuns(e.ctx, nil); err != nil || n != 0 {
+			t.Errorf("second back-fill: %d, %v", n, err)
 		}
 	})
 }

@@ -84,6 +84,10 @@ type fact struct {
 	Open, Paused                                       bool
 	Due                                                time.Time
 	Changed                                            time.Time // the last change: the state has held since
+	// The last run of days the dossier was overdue before its last change,
+	// [RunFrom, RunTo), and how many runs it has had; Runs < 0: not known
+	// (facts recorded before runs were kept). See overdueOn.
+	RunFrom, RunTo, Runs int64
 }
 
 // micro is a number of working days in millionths: exact for the halves,
@@ -172,6 +176,59 @@ func (f *fact) contribution(dayAt int64, loc *time.Location) map[statKey]*counts
 	return out
 }
 
+// projection is the first day from which the current state counts the
+// dossier overdue (the deadline's day, or the day of the last change if
+// that is later); ok is false when it does not (closed, paused, no
+// deadline).
+func (f *fact) projection(loc *time.Location) (day int64, ok bool) {
+	if !f.Open || f.Paused || f.Due.IsZero() {
+		return 0, false
+	}
+	return max(f.dueDay(loc), dayOf(f.Changed, loc)), true
+}
+
+// carryRuns gives f, the facts after a change on day dayAt, the runs of
+// overdue days of before (the facts until then; found false: none): the
+// days its projection had reached by then are history now, a run of
+// their own or the continuation of the last one.
+func (f *fact) carryRuns(before *fact, found bool, dayAt int64, loc *time.Location) {
+	if !found {
+		f.RunFrom, f.RunTo, f.Runs = 0, 0, 0
+		return
+	}
+	f.RunFrom, f.RunTo, f.Runs = before.RunFrom, before.RunTo, before.Runs
+	if f.Runs < 0 {
+		return
+	}
+	if p, ok := before.projection(loc); ok && p < dayAt {
+		if f.Runs > 0 && f.RunTo == p {
+			f.RunTo = dayAt
+		} else {
+			f.RunFrom, f.RunTo, f.Runs = p, dayAt, f.Runs+1
+		}
+	}
+}
+
+// overdueOn tells whether the dossier was overdue at the end of day d
+// (counted as the daily counts count it); known is false when only a
+// replay of its events can tell: runs not kept for it, or d before its
+// last run and it has had others.
+func (f *fact) overdueOn(d int64, loc *time.Location) (overdue, known bool) {
+	if p, ok := f.projection(loc); ok && p <= d {
+		return true, true
+	}
+	switch {
+	case f.Runs < 0:
+		// The state since the last change is all that is known.
+		return false, dayOf(f.Changed, loc) <= d
+	case f.Runs > 0 && f.RunFrom <= d && d < f.RunTo:
+		return true, true
+	case f.Runs > 1 && d < f.RunFrom:
+		return false, false
+	}
+	return false, true
+}
+
 // dueDay is the first day at whose end the dossier is past its deadline:
 // the deadline's own day (a deadline at 17:00 has passed by midnight).
 func (f *fact) dueDay(loc *time.Location) int64 { return dayOf(f.Due, loc) }
@@ -203,6 +260,7 @@ func (r *Recorder) Record(ctx context.Context, tx *db.Tx, in dossier.Facts, at t
 		after.Officer = before.Officer
 	}
 	dayAt := dayOf(at, r.loc)
+	after.carryRuns(&before, found, dayAt, r.loc)
 	delta := after.contribution(dayAt, r.loc)
 	if found {
 		for k, v := range before.contribution(dayAt, r.loc) {
@@ -274,7 +332,7 @@ func addCounts(ctx context.Context, tx *db.Tx, k statKey, c *counts) error {
 
 const factCols = `dossier_id, agency_id, procedure_code, field_code, officer_id, channel, online_full, received_day, closed_day,
 	outcome, timeliness, work_uwd, legal_uwd, electronic, digitized, reused, with_fee, paid_online, returned_day,
-	rejected_day, rating, rated_day, is_open, paused, due_at, changed_at`
+	rejected_day, rating, rated_day, is_open, paused, due_at, changed_at, overdue_from, overdue_to, overdue_runs`
 
 func nullDay(d int64) any {
 	if d == 0 {
@@ -287,21 +345,23 @@ func loadFact(ctx context.Context, q db.Querier, id int64) (fact, bool, error) {
 	var f fact
 	var rec, clo, ret, rej, rat sql.NullInt64
 	var due, changed db.Time
+	var runFrom, runTo, runs sql.NullInt64
 	err := q.QueryRowContext(ctx, `SELECT `+factCols+` FROM dossier_facts WHERE dossier_id = ?`, id).Scan(
 		&f.Dossier, &f.Agency, &f.Procedure, &f.Field, &f.Officer, &f.Channel, &f.OnlineFull, &rec, &clo,
 		&f.Outcome, &f.Timeliness, &f.WorkUWD, &f.LegalUWD, &f.Electronic, &f.Digitized, &f.Reused, &f.WithFee, &f.PaidOnline, &ret,
-		&rej, &f.Rating, &rat, &f.Open, &f.Paused, &due, &changed)
+		&rej, &f.Rating, &rat, &f.Open, &f.Paused, &due, &changed, &runFrom, &runTo, &runs)
 	if errors.Is(err, sql.ErrNoRows) {
 		return f, false, nil
 	}
 	f.ReceivedDay, f.ClosedDay, f.ReturnedDay, f.RejectedDay, f.RatedDay = rec.Int64, clo.Int64, ret.Int64, rej.Int64, rat.Int64
 	f.Due, f.Changed = due.Time, changed.Time
+	f.RunFrom, f.RunTo, f.Runs = runFrom.Int64, runTo.Int64, runsOrUnknown(runs)
 	return f, err == nil, err
 }
 
 // saveFactSQL writes a facts row, new or known.
 const saveFactSQL = `INSERT INTO dossier_facts (` + factCols + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (dossier_id) DO UPDATE SET agency_id = excluded.agency_id, procedure_code = excluded.procedure_code, field_code = excluded.field_code,
 		officer_id = excluded.officer_id, channel = excluded.channel, online_full = excluded.online_full,
 		received_day = excluded.received_day, closed_day = excluded.closed_day, outcome = excluded.outcome,
@@ -309,12 +369,29 @@ const saveFactSQL = `INSERT INTO dossier_facts (` + factCols + `)
 		electronic = excluded.electronic, digitized = excluded.digitized, reused = excluded.reused,
 		with_fee = excluded.with_fee, paid_online = excluded.paid_online, returned_day = excluded.returned_day,
 		rejected_day = excluded.rejected_day, rating = excluded.rating, rated_day = excluded.rated_day,
-		is_open = excluded.is_open, paused = excluded.paused, due_at = excluded.due_at, changed_at = excluded.changed_at`
+		is_open = excluded.is_open, paused = excluded.paused, due_at = excluded.due_at, changed_at = excluded.changed_at,
+		overdue_from = excluded.overdue_from, overdue_to = excluded.overdue_to, overdue_runs = excluded.overdue_runs`
 
 func (f *fact) args() []any {
 	return []any{f.Dossier, f.Agency, f.Procedure, f.Field, f.Officer, f.Channel, f.OnlineFull, nullDay(f.ReceivedDay), nullDay(f.ClosedDay),
 		f.Outcome, f.Timeliness, f.WorkUWD, f.LegalUWD, f.Electronic, f.Digitized, f.Reused, f.WithFee, f.PaidOnline, nullDay(f.ReturnedDay),
-		nullDay(f.RejectedDay), f.Rating, nullDay(f.RatedDay), f.Open, f.Paused, db.T(f.Due), db.T(f.Changed)}
+		nullDay(f.RejectedDay), f.Rating, nullDay(f.RatedDay), f.Open, f.Paused, db.T(f.Due), db.T(f.Changed),
+		nullDay(f.RunFrom), nullDay(f.RunTo), nullRuns(f.Runs)}
+}
+
+// runsOrUnknown reads overdue_runs: NULL is not known (-1).
+func runsOrUnknown(n sql.NullInt64) int64 {
+	if !n.Valid {
+		return -1
+	}
+	return n.Int64
+}
+
+func nullRuns(n int64) any {
+	if n < 0 {
+		return nil
+	}
+	return n
 }
 
 func saveFact(ctx context.Context, tx *db.Tx, f *fact) error {

@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,13 +78,9 @@ func metricWhere(m string, from, to int64) (string, []any) {
 	return "", nil
 }
 
-// openRow is a dossier open at a past day, with its current state.
-type openRow struct {
-	id           int64
-	received     int64 // day
-	open, paused bool
-	due, changed time.Time
-}
+// openRow is a dossier open at a past day: its facts row, as much of it
+// as tells whether it was overdue then.
+type openRow = fact
 
 // openList returns the first n dossiers, newest received first, of those
 // open at the end of day at (carried_over, in_progress) or, among them,
@@ -106,8 +103,8 @@ func (s *Service) openList(ctx context.Context, q Query, scope []agency.Agency, 
 			}
 		}
 		for _, o := range open {
-			if metric == "carried_over" || metric == "in_progress" || over[o.id] == (metric == "overdue") {
-				out = append(out, o.id)
+			if metric == "carried_over" || metric == "in_progress" || over[o.Dossier] == (metric == "overdue") {
+				out = append(out, o.Dossier)
 			}
 		}
 		if len(out) >= n || all {
@@ -139,13 +136,10 @@ func (s *Service) openAt(ctx context.Context, q Query, scope []agency.Agency, at
 	if err != nil {
 		return nil, false, err
 	}
-	// Dossiers closed since were open then, and have changed after:
-	// their state then is a matter of replay.
-	for i := range closed {
-		closed[i].open, closed[i].paused, closed[i].due, closed[i].changed = true, false, time.Time{}, time.Time{}
-	}
 	rows = append(still, closed...)
-	slices.SortFunc(rows, func(a, b openRow) int { return cmp.Or(cmp.Compare(b.received, a.received), cmp.Compare(b.id, a.id)) })
+	slices.SortFunc(rows, func(a, b openRow) int {
+		return cmp.Or(cmp.Compare(b.ReceivedDay, a.ReceivedDay), cmp.Compare(b.Dossier, a.Dossier))
+	})
 	all = len(still) < limit && len(closed) < limit
 	if len(rows) > limit {
 		// Beyond the limit, one of the two lists may be missing rows that
@@ -156,7 +150,8 @@ func (s *Service) openAt(ctx context.Context, q Query, scope []agency.Agency, at
 }
 
 func (s *Service) openRows(ctx context.Context, from, where string, args []any, limit int) ([]openRow, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT dossier_id, received_day, is_open, paused, due_at, changed_at FROM `+from+` WHERE `+where+
+	rows, err := s.db.QueryContext(ctx, `SELECT dossier_id, received_day, is_open, paused, due_at, changed_at, overdue_from, overdue_to, overdue_runs
+		FROM `+from+` WHERE `+where+
 		` ORDER BY received_day DESC, dossier_id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, err
@@ -166,10 +161,12 @@ func (s *Service) openRows(ctx context.Context, from, where string, args []any, 
 	for rows.Next() {
 		var o openRow
 		var due, changed db.Time
-		if err := rows.Scan(&o.id, &o.received, &o.open, &o.paused, &due, &changed); err != nil {
+		var runFrom, runTo, runs sql.NullInt64
+		if err := rows.Scan(&o.Dossier, &o.ReceivedDay, &o.Open, &o.Paused, &due, &changed, &runFrom, &runTo, &runs); err != nil {
 			return nil, err
 		}
-		o.due, o.changed = due.Time, changed.Time
+		o.Due, o.Changed = due.Time, changed.Time
+		o.RunFrom, o.RunTo, o.Runs = runFrom.Int64, runTo.Int64, runsOrUnknown(runs)
 		out = append(out, o)
 	}
 	return out, rows.Err()
@@ -269,19 +266,20 @@ func idList(ids []int64) string {
 }
 
 // overdueAt tells which of the dossiers open at the end of day at were
-// past the deadline then in force, and not paused. A dossier unchanged
-// since before that moment is as it is now; the others have their events
-// replayed up to it.
+// past the deadline then in force, and not paused. Their facts rows tell
+// (the current state's projection and the last run of overdue days);
+// the few they cannot tell (several runs, or facts older than the runs)
+// have their events replayed up to that moment.
 func (s *Service) overdueAt(ctx context.Context, open []openRow, at calendar.Date) (map[int64]bool, error) {
 	end := at.AddDays(1).In(s.loc)
 	endDay := dayNum(at)
 	out := map[int64]bool{}
 	var replay []int64
 	for _, o := range open {
-		if !o.changed.IsZero() && o.changed.Before(end) {
-			out[o.id] = o.open && !o.paused && !o.due.IsZero() && dayOf(o.due, s.loc) <= endDay
+		if over, known := o.overdueOn(endDay, s.loc); known {
+			out[o.Dossier] = over
 		} else {
-			replay = append(replay, o.id)
+			replay = append(replay, o.Dossier)
 		}
 	}
 	for len(replay) > 0 {

@@ -34,6 +34,7 @@ func (t *Tally) Change(in dossier.Facts, at time.Time) {
 		after.Officer = before.Officer
 	}
 	dayAt := dayOf(at, t.loc)
+	after.carryRuns(&before, found, dayAt, t.loc)
 	t.apply(after.contribution(dayAt, t.loc), 1)
 	if found {
 		t.apply(before.contribution(dayAt, t.loc), -1)
