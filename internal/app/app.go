@@ -37,6 +37,9 @@ type Env struct {
 	Ready func(addr string)
 	// Now is the clock (time.Now if nil).
 	Now func() time.Time
+	// VerifyTemplates has the server render every page twice and fail on a
+	// difference (web.Config.VerifyTemplates): for tests.
+	VerifyTemplates bool
 }
 
 const usage = `motcua — open-source digital-government platform

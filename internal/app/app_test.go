@@ -56,7 +56,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 
 func testEnv(stdin string) (Env, *syncBuffer, *syncBuffer) {
 	out, errb := &syncBuffer{}, &syncBuffer{}
-	return Env{Stdin: strings.NewReader(stdin), Stdout: out, Stderr: errb, Getenv: func(k string) string {
+	return Env{Stdin: strings.NewReader(stdin), Stdout: out, Stderr: errb, VerifyTemplates: true, Getenv: func(k string) string {
 		if k == "USER" {
 			return "tester"
 		}

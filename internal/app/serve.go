@@ -240,7 +240,7 @@ func (k *core) handler(ctx context.Context, env Env) (http.Handler, error) {
 		Dossiers: k.dossiers, Reports: k.reports, Public: k.reports, Blobs: k.blobs, Upload: blob.Policy{MaxFile: int64(c.MaxFileMB) << 20, MaxDossier: int64(c.MaxDossierMB) << 20},
 		LookupLimit:  lookup,
 		CitizenLogin: citizenLogin, Audit: k.audit, DB: k.db, Locale: cat, Logger: k.log, Now: k.now,
-		SecureCookies: c.secureCookies(), Demo: c.Demo, DemoAccounts: demoAccounts, DevIdP: c.DevIdP})
+		SecureCookies: c.secureCookies(), Demo: c.Demo, DemoAccounts: demoAccounts, DevIdP: c.DevIdP, VerifyTemplates: env.VerifyTemplates})
 	if err != nil {
 		return nil, err
 	}

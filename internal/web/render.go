@@ -26,10 +26,12 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// pages holds one parsed template set per page: the layout, the shared
-// partials and the page's own file.
+// pages holds one parsed template set per page and language: the layout,
+// the shared partials and the page's own file, with the language's fixed
+// words folded in (fold.go). plain, kept only to verify, has them unfolded.
 type pages struct {
-	byName map[string]*template.Template
+	byLang map[locale.Lang]map[string]*template.Template
+	plain  map[string]*template.Template
 	cat    *locale.Catalog
 }
 
@@ -76,7 +78,29 @@ var funcs = template.FuncMap{
 	"list":  func(vs ...string) []string { return vs },
 }
 
-func parsePages(cat *locale.Catalog) (*pages, error) {
+// parsePages parses every page once per language, folding that language's
+// words in, and once more as written when verify is set.
+func parsePages(cat *locale.Catalog, verify bool) (*pages, error) {
+	p := &pages{byLang: map[locale.Lang]map[string]*template.Template{}, cat: cat}
+	for _, l := range locale.Langs {
+		set, err := parseSet(func(t *template.Template) error { return foldLang(t, cat, l) })
+		if err != nil {
+			return nil, err
+		}
+		p.byLang[l] = set
+	}
+	if verify {
+		set, err := parseSet(func(*template.Template) error { return nil })
+		if err != nil {
+			return nil, err
+		}
+		p.plain = set
+	}
+	return p, nil
+}
+
+// parseSet parses every page's set, then gives it to then.
+func parseSet(then func(*template.Template) error) (map[string]*template.Template, error) {
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -87,7 +111,7 @@ func parsePages(cat *locale.Catalog) (*pages, error) {
 			shared = append(shared, f)
 		}
 	}
-	p := &pages{byName: map[string]*template.Template{}, cat: cat}
+	out := map[string]*template.Template{}
 	for _, f := range files {
 		b := path.Base(f)
 		if b == "layout.html" || strings.HasPrefix(b, "_") {
@@ -95,12 +119,15 @@ func parsePages(cat *locale.Catalog) (*pages, error) {
 		}
 		name := strings.TrimSuffix(b, ".html")
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, append(shared, f)...)
+		if err == nil {
+			err = then(t)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
-		p.byName[name] = t
+		out[name] = t
 	}
-	return p, nil
+	return out, nil
 }
 
 // Page is the data every template receives.
@@ -241,14 +268,22 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 }
 
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, name string, p *Page) {
-	t, ok := s.pages.byName[name]
+	set := s.pages.byLang[p.Lang]
+	if set == nil {
+		set = s.pages.byLang[locale.VI]
+	}
+	t, ok := set[name]
 	if !ok {
 		s.log(r.Context()).Error("no such template", "name", name)
 		http.Error(w, "template missing", http.StatusInternalServerError)
 		return
 	}
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, p); err != nil {
+	err := t.Execute(&buf, p)
+	if err == nil && s.pages.plain != nil {
+		err = s.pages.verify(name, p, buf.Bytes())
+	}
+	if err != nil {
 		s.log(r.Context()).Error("render", "template", name, "err", err)
 		http.Error(w, "500 Internal Server Error / Lỗi máy chủ", http.StatusInternalServerError)
 		return
@@ -261,6 +296,25 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// verify renders page name as written and compares it with got, the page
+// rendered with its words folded in.
+func (ps *pages) verify(name string, p *Page, got []byte) error {
+	var want bytes.Buffer
+	if err := ps.plain[name].Execute(&want, p); err != nil {
+		return fmt.Errorf("verify: the page as written fails: %w", err)
+	}
+	if !bytes.Equal(want.Bytes(), got) {
+		i := 0
+		for i < len(got) && i < want.Len() && got[i] == want.Bytes()[i] {
+			i++
+		}
+		lo := max(i-80, 0)
+		return fmt.Errorf("verify: folded words changed the page at byte %d: %q, as written %q", i,
+			got[lo:min(i+80, len(got))], want.Bytes()[lo:min(i+80, want.Len())])
+	}
+	return nil
 }
 
 // fail shows err to the user in their language. Field errors re-render the

@@ -57,6 +57,10 @@ type Config struct {
 	DemoAccounts  []DemoAccount
 	DevIdP        bool // the development identity provider is on: say so
 	Now           func() time.Time
+	// VerifyTemplates renders every page a second time from the templates
+	// as written and fails the request if the page with its words folded
+	// in differs (fold.go): for tests, at twice the cost.
+	VerifyTemplates bool
 }
 
 // Server is the HTML edge.
@@ -71,7 +75,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	p, err := parsePages(cfg.Locale)
+	p, err := parsePages(cfg.Locale, cfg.VerifyTemplates)
 	if err != nil {
 		return nil, err
 	}
