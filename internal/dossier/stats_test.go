@@ -895,6 +895,16 @@ func TestBackfillOverdueRuns(t *testing.T) {
 		for n := range 40 {
 			e.journey(r, n, at("2026-01-05 08:00").Add(time.Duration(r.IntN(24*80))*time.Hour))
 		}
+		// The deadline watcher's flags are events the recorder does not see.
+		e.clk.Set(at("2026-06-30 10:00"))
+		for range 3 {
+			if _, _, err := e.svc.Watch(e.ctx, "test", &staffNotes{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if e.count(`SELECT COUNT(*) FROM dossier_events WHERE action LIKE 'flag_%'`) == 0 {
+			t.Fatal("the watcher flagged nothing")
+		}
 		runs := func() map[int64][3]int64 {
 			rows, err := e.d.QueryContext(e.ctx, `SELECT dossier_id, COALESCE(overdue_from, 0), COALESCE(overdue_to, 0), COALESCE(overdue_runs, -1) FROM dossier_facts`)
 			if err != nil {

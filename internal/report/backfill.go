@@ -79,9 +79,10 @@ func (s *Service) unfilled(ctx context.Context, after int64, n int) ([]fact, err
 }
 
 // fill replays the events of the dossiers of rows (in order of number)
-// through the same carrying of runs as the recorder, ends with the row's
-// own state as of its last change, and writes the runs of the rows that
-// have not changed since they were read.
+// up to the row's last change (later ones, the deadline watcher's flags,
+// went past the recorder) through the same carrying of runs as the
+// recorder, ends with the row's own state as of that change, and writes
+// the runs of the rows that have not changed since they were read.
 func (s *Service) fill(ctx context.Context, rows []fact) (int, error) {
 	lo, hi := rows[0].Dossier, rows[len(rows)-1].Dossier
 	received := map[int64]time.Time{}
@@ -109,8 +110,10 @@ func (s *Service) fill(ctx context.Context, rows []fact) (int, error) {
 		found bool
 	}
 	states := make(map[int64]*replay, len(rows))
+	changed := make(map[int64]time.Time, len(rows))
 	for _, r := range rows {
 		states[r.Dossier] = &replay{}
+		changed[r.Dossier] = r.Changed
 	}
 	evs, err := s.db.QueryContext(ctx, `SELECT dossier_id, at, to_status, due_after FROM dossier_events
 		WHERE dossier_id BETWEEN ? AND ? ORDER BY dossier_id, id`, lo, hi)
@@ -126,8 +129,10 @@ func (s *Service) fill(ctx context.Context, rows []fact) (int, error) {
 			return 0, err
 		}
 		x := states[id]
-		if x == nil {
-			continue // not a row to fill
+		if x == nil || at.Time.After(changed[id]) {
+			// Not a row to fill; or an event the recorder did not see
+			// (the deadline watcher's flags change no state).
+			continue
 		}
 		next := fact{Due: x.last.Due, Changed: at.Time}
 		if !due.Time.IsZero() {
@@ -153,10 +158,7 @@ func (s *Service) fill(ctx context.Context, rows []fact) (int, error) {
 		defer stmt.Close()
 		for _, r := range rows {
 			x := states[r.Dossier]
-			if !x.found || r.Changed.Before(x.last.Changed) {
-				continue // events after the facts' last change: leave it to the lists' replay
-			}
-			r.carryRuns(&x.last, true, dayOf(r.Changed, s.loc), s.loc)
+			r.carryRuns(&x.last, x.found, dayOf(r.Changed, s.loc), s.loc)
 			res, err := stmt.ExecContext(ctx, nullDay(r.RunFrom), nullDay(r.RunTo), r.Runs, r.Dossier, db.T(r.Changed))
 			if err != nil {
 				return err
