@@ -40,6 +40,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"sort"
@@ -212,6 +213,9 @@ func TestBench(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "  raw: bare net/http JSON handler         %s\n", r.bare)
 	}
+	gogc := debug.SetGCPercent(-1)
+	debug.SetGCPercent(gogc)
+	fmt.Fprintf(&b, "\nGOGC %d; peak resident memory of this process (servers, clients and all) %s\n", gogc, peakRSS())
 	t.Log(b.String())
 }
 
@@ -242,6 +246,7 @@ func benchEngine(t *testing.T, engine string, s benchSettings) benchReport {
 	}
 	defer logFile.Close()
 	env := Env{Stdout: io.Discard, Stderr: logFile, Getenv: func(string) string { return "" }, Now: time.Now}
+	tuneGC(os.Getenv) // as serve does: the collector's setting is the process's
 	c, _, err := parse("serve", []string{"--db", dsn, "--data", data, "--trust-proxy"}, env, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -1197,4 +1202,18 @@ func wholeDisk(name string) bool {
 		return last < '0' || last > '9'
 	}
 	return false
+}
+
+// peakRSS is the process's peak resident memory, from /proc.
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
 }

@@ -11,6 +11,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/motcua/motcua/internal/authz"
@@ -33,6 +34,25 @@ type pages struct {
 	byLang map[locale.Lang]map[string]*template.Template
 	plain  map[string]*template.Template
 	cat    *locale.Catalog
+	bufs   sync.Pool // *bytes.Buffer: a page is rendered whole before it is sent
+}
+
+// buffer returns an empty buffer for a page. Growing a fresh one to a
+// page's 10-30 KB made a dozen allocations per request, the garbage of
+// a busy lookup page.
+func (ps *pages) buffer() *bytes.Buffer {
+	if b, ok := ps.bufs.Get().(*bytes.Buffer); ok {
+		return b
+	}
+	return bytes.NewBuffer(make([]byte, 0, 32<<10))
+}
+
+// release returns b to the pool unless a huge page made it too big to keep.
+func (ps *pages) release(b *bytes.Buffer) {
+	if b.Cap() <= 256<<10 {
+		b.Reset()
+		ps.bufs.Put(b)
+	}
 }
 
 var funcs = template.FuncMap{
@@ -278,8 +298,9 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 		http.Error(w, "template missing", http.StatusInternalServerError)
 		return
 	}
-	var buf bytes.Buffer
-	err := t.Execute(&buf, p)
+	buf := s.pages.buffer()
+	defer s.pages.release(buf)
+	err := t.Execute(buf, p)
 	if err == nil && s.pages.plain != nil {
 		err = s.pages.verify(name, p, buf.Bytes())
 	}
