@@ -53,12 +53,8 @@ func (s *Service) ByIDs(ctx context.Context, ids []int64) (map[int64]Agency, err
 	if len(ids) == 0 {
 		return out, nil
 	}
-	ph := strings.Repeat("?,", len(ids))
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	as, err := queryAgencies(ctx, s.db, `WHERE id IN (`+ph[:len(ph)-1]+`)`, args...)
+	marks, args := db.In(ids)
+	as, err := queryAgencies(ctx, s.db, `WHERE id IN (`+marks+`)`, args...)
 	if err != nil {
 		return nil, errs.Wrap("agency.ByIDs", err)
 	}
@@ -391,8 +387,8 @@ func (s *Service) PathsByCode(ctx context.Context, codes []string) (map[string]s
 	if len(canon) == 0 {
 		return out, nil
 	}
-	ph := strings.TrimSuffix(strings.Repeat("?,", len(canon)), ",")
-	rows, err := s.db.QueryContext(ctx, `SELECT code, path FROM agencies WHERE code IN (`+ph+`)`, canon...)
+	marks, args := db.In(canon)
+	rows, err := s.db.QueryContext(ctx, `SELECT code, path FROM agencies WHERE code IN (`+marks+`)`, args...)
 	if err != nil {
 		return nil, errs.Wrap("agency.PathsByCode", err)
 	}

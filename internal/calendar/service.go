@@ -68,15 +68,15 @@ func (s *Service) SeedShipped(ctx context.Context, ex []Exception) (int, error) 
 	sum := hex.EncodeToString(h.Sum(nil))
 	added := 0
 	err := s.db.Tx(ctx, func(tx *db.Tx) error {
-		var seen string
-		err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, seedKey).Scan(&seen)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		seen, _, err := db.Setting(ctx, tx, seedKey)
+		if err != nil {
 			return err
 		}
 		if strings.Contains(seen, sum) {
 			return nil
 		}
-		now := db.T(s.now())
+		at := s.now()
+		now := db.T(at)
 		for _, e := range ex {
 			res, err := tx.ExecContext(ctx, `INSERT INTO calendar_exceptions (agency_id, day, kind, name_vi, name_en, source, shipped, created_at)
 				SELECT NULL, ?, ?, ?, ?, ?, TRUE, ? WHERE NOT EXISTS (SELECT 1 FROM calendar_exceptions WHERE agency_id IS NULL AND day = ?)`,
@@ -87,9 +87,7 @@ func (s *Service) SeedShipped(ctx context.Context, ex []Exception) (int, error) 
 			n, _ := res.RowsAffected()
 			added += int(n)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, seedKey, seen+sum+" ", now)
-		return err
+		return db.SetSetting(ctx, tx, seedKey, seen+sum+" ", at)
 	})
 	return added, errs.Wrap(op, err)
 }

@@ -452,11 +452,7 @@ func (s *Service) Officials(ctx context.Context, ids []int64) (map[int64]Officia
 	for len(ids) > 0 {
 		batch := ids[:min(len(ids), 500)]
 		ids = ids[len(batch):]
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(batch)), ", ")
-		args := make([]any, len(batch))
-		for i, id := range batch {
-			args[i] = id
-		}
+		marks, args := db.In(batch)
 		rows, err := s.db.QueryContext(ctx, `SELECT id, full_name, agency_id FROM accounts WHERE id IN (`+marks+`)`, args...)
 		if err != nil {
 			return nil, errs.Wrap("identity.Officials", err)
