@@ -179,12 +179,7 @@ func (s *Service) RebuildFacts(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	const done = "dossier.facts_rebuilt"
-	var v string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, done).Scan(&v)
-	if err == nil {
-		return 0, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	if _, ok, err := db.Setting(ctx, s.db, done); ok || err != nil {
 		return 0, err
 	}
 	n := 0
@@ -208,9 +203,7 @@ func (s *Service) RebuildFacts(ctx context.Context) (int, error) {
 			return n, err
 		}
 		if len(ids) == 0 {
-			_, err := s.db.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT (key) DO NOTHING`,
-				done, db.T(s.now()))
-			return n, err
+			return n, db.SetSetting(ctx, s.db, done, "1", s.now())
 		}
 		for _, id := range ids {
 			err := s.db.Tx(ctx, func(tx *db.Tx) error {
@@ -258,4 +251,47 @@ func (s *Service) RebuildFacts(ctx context.Context) (int, error) {
 			n++
 		}
 	}
+}
+
+// StateChange is what one event did to a dossier's state, as the
+// statistics replay it: the status after it, the deadline it set (zero:
+// unchanged), and whether the dossier had been received by then.
+type StateChange struct {
+	Dossier  int64
+	At       time.Time
+	Status   Status
+	Due      time.Time
+	Received bool
+}
+
+// StateChanges calls fn with the events of the dossiers ids (before the
+// instant before, unless it is zero), a dossier after another, each in
+// order.
+func StateChanges(ctx context.Context, q db.Querier, ids []int64, before time.Time, fn func(StateChange)) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	marks, args := db.In(ids)
+	cond := ""
+	if !before.IsZero() {
+		cond, args = " AND e.at < ?", append(args, db.T(before))
+	}
+	rows, err := q.QueryContext(ctx, `SELECT e.dossier_id, e.at, e.to_status, e.due_after, d.received_at
+		FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id
+		WHERE e.dossier_id IN (`+marks+`)`+cond+` ORDER BY e.dossier_id, e.id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c StateChange
+		var at, due, received db.Time
+		if err := rows.Scan(&c.Dossier, &at, &c.Status, &due, &received); err != nil {
+			return err
+		}
+		c.At, c.Due = at.Time, due.Time
+		c.Received = !received.Time.IsZero() && !at.Time.Before(received.Time)
+		fn(c)
+	}
+	return rows.Err()
 }

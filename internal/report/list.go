@@ -78,10 +78,6 @@ func metricWhere(m string, from, to int64) (string, []any) {
 	return "", nil
 }
 
-// openRow is a dossier open at a past day: its facts row, as much of it
-// as tells whether it was overdue then.
-type openRow = fact
-
 // openList returns the first n dossiers, newest received first, of those
 // open at the end of day at (carried_over, in_progress) or, among them,
 // of those then overdue or not (overdue, in_progress_on_time). It reads
@@ -118,7 +114,7 @@ func (s *Service) openList(ctx context.Context, q Query, scope []agency.Agency, 
 // open now, and those closed after that day; all reports whether there
 // are no more. Both are read backwards along an index on the day of
 // receipt from that day, so the first ones come at once.
-func (s *Service) openAt(ctx context.Context, q Query, scope []agency.Agency, at calendar.Date, limit int) (rows []openRow, all bool, err error) {
+func (s *Service) openAt(ctx context.Context, q Query, scope []agency.Agency, at calendar.Date, limit int) (rows []fact, all bool, err error) {
 	day := dayNum(at)
 	filter, fargs := where(q, scope)
 	// SQLite, without statistics, would take the index of all closing
@@ -128,16 +124,16 @@ func (s *Service) openAt(ctx context.Context, q Query, scope []agency.Agency, at
 	if s.db.Dialect() == db.SQLite {
 		from = "dossier_facts INDEXED BY dossier_facts_still_open"
 	}
-	still, err := s.openRows(ctx, from, `closed_day IS NULL AND received_day <= ?`+filter, append([]any{day}, fargs...), limit)
+	still, err := s.facts(ctx, from, `closed_day IS NULL AND received_day <= ?`+filter, append([]any{day}, fargs...), limit)
 	if err != nil {
 		return nil, false, err
 	}
-	closed, err := s.openRows(ctx, "dossier_facts", `received_day <= ? AND closed_day > ?`+filter, append([]any{day, day}, fargs...), limit)
+	closed, err := s.facts(ctx, "dossier_facts", `received_day <= ? AND closed_day > ?`+filter, append([]any{day, day}, fargs...), limit)
 	if err != nil {
 		return nil, false, err
 	}
 	rows = append(still, closed...)
-	slices.SortFunc(rows, func(a, b openRow) int {
+	slices.SortFunc(rows, func(a, b fact) int {
 		return cmp.Or(cmp.Compare(b.ReceivedDay, a.ReceivedDay), cmp.Compare(b.Dossier, a.Dossier))
 	})
 	all = len(still) < limit && len(closed) < limit
@@ -149,25 +145,33 @@ func (s *Service) openAt(ctx context.Context, q Query, scope []agency.Agency, at
 	return rows, all, nil
 }
 
-func (s *Service) openRows(ctx context.Context, from, where string, args []any, limit int) ([]openRow, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT dossier_id, received_day, is_open, paused, due_at, changed_at, overdue_from, overdue_to, overdue_runs
-		FROM `+from+` WHERE `+where+
+func (s *Service) facts(ctx context.Context, from, where string, args []any, limit int) ([]fact, error) {
+	return s.states(ctx, `SELECT `+stateCols+` FROM `+from+` WHERE `+where+
 		` ORDER BY received_day DESC, dossier_id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// stateCols are the columns of a facts row that tell whether its dossier
+// was overdue at a past day (fact.overdueOn).
+const stateCols = `dossier_id, received_day, is_open, paused, due_at, changed_at, overdue_from, overdue_to, overdue_runs`
+
+// states reads facts rows by a query that selects stateCols.
+func (s *Service) states(ctx context.Context, query string, args ...any) ([]fact, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []openRow
+	var out []fact
 	for rows.Next() {
-		var o openRow
+		var f fact
 		var due, changed db.Time
-		var runFrom, runTo, runs sql.NullInt64
-		if err := rows.Scan(&o.Dossier, &o.ReceivedDay, &o.Open, &o.Paused, &due, &changed, &runFrom, &runTo, &runs); err != nil {
+		var received, runFrom, runTo, runs sql.NullInt64 // received: NULL for dossiers refused at the desk
+		if err := rows.Scan(&f.Dossier, &received, &f.Open, &f.Paused, &due, &changed, &runFrom, &runTo, &runs); err != nil {
 			return nil, err
 		}
-		o.Due, o.Changed = due.Time, changed.Time
-		o.RunFrom, o.RunTo, o.Runs = runFrom.Int64, runTo.Int64, runsOrUnknown(runs)
-		out = append(out, o)
+		f.ReceivedDay, f.Due, f.Changed = received.Int64, due.Time, changed.Time
+		f.RunFrom, f.RunTo, f.Runs = runFrom.Int64, runTo.Int64, runsOrUnknown(runs)
+		out = append(out, f)
 	}
 	return out, rows.Err()
 }
@@ -257,6 +261,7 @@ func (s *Service) ids(ctx context.Context, query string, args ...any) ([]int64, 
 	return out, rows.Err()
 }
 
+// idList inlines integer ids (never user input) into an IN list.
 func idList(ids []int64) string {
 	s := make([]string, len(ids))
 	for i, id := range ids {
@@ -270,7 +275,7 @@ func idList(ids []int64) string {
 // (the current state's projection and the last run of overdue days);
 // the few they cannot tell (several runs, or facts older than the runs)
 // have their events replayed up to that moment.
-func (s *Service) overdueAt(ctx context.Context, open []openRow, at calendar.Date) (map[int64]bool, error) {
+func (s *Service) overdueAt(ctx context.Context, open []fact, at calendar.Date) (map[int64]bool, error) {
 	end := at.AddDays(1).In(s.loc)
 	endDay := dayNum(at)
 	out := map[int64]bool{}
@@ -285,41 +290,18 @@ func (s *Service) overdueAt(ctx context.Context, open []openRow, at calendar.Dat
 	for len(replay) > 0 {
 		batch := replay[:min(len(replay), 500)]
 		replay = replay[len(batch):]
-		rows, err := s.db.QueryContext(ctx, `SELECT dossier_id, to_status, due_after FROM dossier_events
-			WHERE dossier_id IN (`+idList(batch)+`) AND at < ? ORDER BY dossier_id, id`, db.T(end))
+		last := map[int64]dossier.StateChange{}
+		err := dossier.StateChanges(ctx, s.db, batch, end, func(c dossier.StateChange) {
+			if c.Due.IsZero() {
+				c.Due = last[c.Dossier].Due
+			}
+			last[c.Dossier] = c
+		})
 		if err != nil {
 			return nil, err
 		}
-		type state struct {
-			status string
-			due    time.Time
-		}
-		states := map[int64]*state{}
-		for rows.Next() {
-			var id int64
-			var st string
-			var due db.Time
-			if err := rows.Scan(&id, &st, &due); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			x := states[id]
-			if x == nil {
-				x = &state{}
-				states[id] = x
-			}
-			x.status = st
-			if !due.Time.IsZero() {
-				x.due = due.Time
-			}
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, err
-		}
-		for id, x := range states {
-			out[id] = !dossier.Status(x.status).Paused() && !x.due.IsZero() && dayOf(x.due, s.loc) <= endDay
+		for id, c := range last {
+			out[id] = !c.Status.Paused() && !c.Due.IsZero() && dayOf(c.Due, s.loc) <= endDay
 		}
 	}
 	return out, nil
