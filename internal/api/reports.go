@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/locale"
 	"github.com/motcua/motcua/internal/report"
@@ -226,7 +225,7 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.Wrap("api.reports", err))
 		return
 	}
-	sendFile(w, fileName("bao-cao", in.Def.Code, in.Agency.Code.String(), in.Period.Name)+"."+f, f, body)
+	blob.ServeGenerated(w, blob.FileName("bao-cao", in.Def.Code, in.Agency.Code.String(), in.Period.Name)+"."+f, blob.FormatType(f), body)
 }
 
 func (s *Server) correctReport(w http.ResponseWriter, r *http.Request) {
@@ -355,40 +354,4 @@ func (s *Server) now() time.Time {
 		return s.cfg.Now()
 	}
 	return time.Now()
-}
-
-// Media types of the downloads.
-const (
-	xlsxMedia = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	pdfMedia  = "application/pdf"
-)
-
-// sendFile answers with a download.
-func sendFile(w http.ResponseWriter, name, format string, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", map[string]string{"xlsx": xlsxMedia, "pdf": pdfMedia}[format])
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	w.Write(body)
-}
-
-// fileName joins the non-empty parts of a download's name with dashes,
-// keeping only ASCII letters, digits, dots and underscores (the parts
-// come from the request).
-func fileName(parts ...string) string {
-	var kept []string
-	for _, part := range parts {
-		var b strings.Builder
-		for _, c := range part {
-			if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-				b.WriteRune(c)
-			}
-		}
-		if x := strings.Trim(b.String(), ".-_"); x != "" {
-			kept = append(kept, x)
-		}
-	}
-	return strings.Join(kept, "-")
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/calendar"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/report"
@@ -382,9 +383,5 @@ func (s *Server) statsFile(w http.ResponseWriter, r *http.Request, f string, res
 		s.fail(w, r, errs.Wrap("api.stats", err))
 		return
 	}
-	per := res.Query.Period.Name
-	if per == "" {
-		per = res.Query.Period.From.String() + "_" + res.Query.Period.To.String()
-	}
-	sendFile(w, fileName("thong-ke", res.Query.Agency, per)+"."+f, f, body)
+	blob.ServeGenerated(w, blob.FileName("thong-ke", res.Query.Agency, res.Query.Period.Slug())+"."+f, blob.FormatType(f), body)
 }

@@ -190,6 +190,14 @@ func (p Period) Contains(d calendar.Date) bool {
 // String prints the range.
 func (p Period) String() string { return p.From.String() + "…" + p.To.String() }
 
+// Slug names the period in a file name: its name, or its two days.
+func (p Period) Slug() string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.From.String() + "_" + p.To.String()
+}
+
 // dayNum is a date as the YYYYMMDD number stat rows use.
 func dayNum(d calendar.Date) int64 {
 	return int64(d.Year)*10000 + int64(d.Month)*100 + int64(d.Day)

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/catalog"
 	"github.com/motcua/motcua/internal/errs"
 )
@@ -473,7 +474,7 @@ func (s *Server) sendXLSX(w http.ResponseWriter, r *http.Request, p *Page, name 
 		s.fail(w, r, errs.Wrap("web.xlsx", err), "", p)
 		return
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Type", blob.XLSXType)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
 	io.WriteString(w, buf.String())
 }

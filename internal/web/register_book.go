@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/forms"
 	"github.com/motcua/motcua/internal/report"
@@ -17,7 +19,8 @@ import (
 // The register book (form 07, sổ theo dõi hồ sơ) of a receiving desk for
 // a year. It names applicants, so the report service audits every read
 // of it, one record per dossier: each page view and each download is
-// exactly one call of report.Service.RegisterBook.
+// exactly one call of report.Service.RegisterBookPage (a page of entries,
+// or the whole year).
 
 // bookPage is how many entries the page shows at a time; the downloads
 // hold the whole year.
@@ -151,10 +154,7 @@ func (s *Server) registerBookPage(w http.ResponseWriter, r *http.Request) {
 	}
 	q := url.Values{"agency": {code}, "year": {strconv.Itoa(year)}}
 	link := func(path string, extra ...string) string {
-		u := url.Values{}
-		for k, x := range q {
-			u[k] = x
-		}
+		u := maps.Clone(q)
 		for i := 0; i+1 < len(extra); i += 2 {
 			u.Set(extra[i], extra[i+1])
 		}
@@ -168,7 +168,7 @@ func (s *Server) registerBookPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, "register_book", p.with("Book", b).with("Entries", b.Entries).with("Page", page).
 		with("Pages", (total+bookPage-1)/bookPage).with("PDF", link("/office/register-book.pdf")).
-		with("XLSX", link("/office/register-book.xlsx")).with("Year", year))
+		with("XLSX", link("/office/register-book.xlsx")))
 }
 
 // registerBookFile serves GET /office/register-book.{pdf,xlsx}: the
@@ -197,6 +197,6 @@ func (s *Server) registerBookFile(format string) http.HandlerFunc {
 			s.fail(w, r, errs.Wrap("web.book", err), "", p)
 			return
 		}
-		sendFile(w, fileSlug("so-theo-doi-ho-so", code, strconv.Itoa(year))+"."+format, format, body)
+		blob.ServeGenerated(w, blob.FileName("so-theo-doi-ho-so", code, strconv.Itoa(year))+"."+format, blob.FormatType(format), body)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/authz"
+	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/report"
 )
@@ -156,7 +157,7 @@ type reportRow struct {
 // keep the form keeps what the user typed (after a refused change);
 // otherwise it shows the report's corrections.
 func (s *Server) renderReport(w http.ResponseWriter, r *http.Request, p *Page, pr *authz.Principal, def report.Definition, ag, per string, status int, keep bool) {
-	p.with("Def", def).with("Kinds", periodKinds).with("Action", "/office/reports")
+	p.with("Def", def).with("Action", "/office/reports")
 	if !keep {
 		p.Form = url.Values{}
 	}
@@ -389,7 +390,7 @@ func (s *Server) reportFile(format string) http.HandlerFunc {
 			s.fail(w, r, errs.Wrap("web.reports", err), "", p)
 			return
 		}
-		sendFile(w, fileSlug("bao-cao", def.Code, in.Agency.Code.String(), in.Period.Name)+"."+format, format, body)
+		blob.ServeGenerated(w, blob.FileName("bao-cao", def.Code, in.Agency.Code.String(), in.Period.Name)+"."+format, blob.FormatType(format), body)
 	}
 }
 

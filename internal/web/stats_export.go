@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/report"
 )
@@ -14,12 +15,6 @@ import (
 // workbook or a printable PDF, with the names the page shows. The export
 // answers bad input exactly as the page does (the page with the problem),
 // so that a link edited by hand is corrected where it can be.
-
-// Media types of the downloads.
-const (
-	xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-	pdfType  = "application/pdf"
-)
 
 // statsExport serves GET /office/stats/export.{xlsx,pdf}.
 func (s *Server) statsExport(format string) http.HandlerFunc {
@@ -30,7 +25,7 @@ func (s *Server) statsExport(format string) http.HandlerFunc {
 			return
 		}
 		t := s.statsText(r, v)
-		name := fileSlug("thong-ke", p.Form.Get("agency"), periodSlug(v.Q.Period)) + "." + format
+		name := blob.FileName("thong-ke", p.Form.Get("agency"), v.Q.Period.Slug()) + "." + format
 		var body []byte
 		var err error
 		if format == "xlsx" {
@@ -44,7 +39,7 @@ func (s *Server) statsExport(format string) http.HandlerFunc {
 			s.fail(w, r, errs.Wrap("web.stats.export", err), "", p)
 			return
 		}
-		sendFile(w, name, format, body)
+		blob.ServeGenerated(w, name, blob.FormatType(format), body)
 	}
 }
 
@@ -108,43 +103,4 @@ func columnKey(col string) string {
 		return "stats.legal_days"
 	}
 	return "stats.m." + col
-}
-
-// periodSlug names a period in a file name: its name, or its two days.
-func periodSlug(per report.Period) string {
-	if per.Name != "" {
-		return per.Name
-	}
-	return per.From.String() + "_" + per.To.String()
-}
-
-// fileSlug joins the non-empty parts of a download's name with dashes,
-// keeping only ASCII letters, digits, dots and underscores: the names
-// are typed by users (agency codes, periods) and end up in a header.
-func fileSlug(parts ...string) string {
-	var kept []string
-	for _, part := range parts {
-		var b strings.Builder
-		for _, c := range part {
-			if c < 128 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-				b.WriteRune(c)
-			}
-		}
-		if x := strings.Trim(b.String(), ".-_"); x != "" {
-			kept = append(kept, x)
-		}
-	}
-	return strings.Join(kept, "-")
-}
-
-// sendFile answers with a download. The figures are the user's to see
-// and change with every dossier, so nothing keeps a copy.
-func sendFile(w http.ResponseWriter, name, format string, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", map[string]string{"xlsx": xlsxType, "pdf": pdfType}[format])
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.Write(body)
 }
