@@ -25,15 +25,7 @@ func (f Figures) Value(col string) (v float64, ok bool) {
 	case "avg_legal_days":
 		return f.AvgLegalDays()
 	}
-	n, known := map[string]int64{
-		"carried_over": f.CarriedOver, "received": f.Received, "received_counter": f.ReceivedCounter,
-		"received_post": f.ReceivedPost, "received_online": f.ReceivedOnline, "received_online_full": f.ReceivedOnlineFull,
-		"received_online_partial": f.ReceivedOnlinePartial, "resolved": f.Resolved, "early": f.Early, "on_time": f.OnTime,
-		"late": f.Late, "refusals": f.Refusals, "withdrawn": f.Withdrawn, "returned": f.Returned, "rejected": f.Rejected,
-		"in_progress": f.InProgress, "in_progress_on_time": f.InProgressOnTime, "overdue": f.Overdue, "digitized": f.Digitized,
-		"reused": f.Reused, "with_fee": f.WithFee, "paid_online": f.PaidOnline, "electronic": f.Electronic,
-		"rated_satisfied": f.RatedSatisfied, "rated_neutral": f.RatedNeutral, "rated_unsatisfied": f.RatedUnsatisfied,
-	}[col]
+	n, known := f.Count(col)
 	return float64(n), known
 }
 

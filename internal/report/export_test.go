@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -158,5 +160,32 @@ func TestInstanceExports(t *testing.T) {
 	}
 	if _, err := in.PDF(text, time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Count knows every metric by its JSON name, so that the pages, the lists
+// and the exports cannot drift from the figures' names.
+func TestCountByJSONName(t *testing.T) {
+	var f Figures
+	v := reflect.ValueOf(&f).Elem()
+	for i := range v.NumField() {
+		if v.Field(i).Kind() == reflect.Int64 {
+			v.Field(i).SetInt(int64(i + 1))
+		}
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var byName map[string]float64
+	json.Unmarshal(b, &byName)
+	for _, m := range Metrics {
+		n, ok := f.Count(m)
+		if !ok || float64(n) != byName[m] {
+			t.Errorf("Count(%q) = %d, %v; the JSON says %g", m, n, ok, byName[m])
+		}
+	}
+	if _, ok := f.Count("work_days_sum"); ok {
+		t.Error("Count knows a sum that is not a metric")
 	}
 }

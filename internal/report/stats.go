@@ -181,6 +181,69 @@ func (f Figures) OnTimeRate() (float64, bool) { return ratio(f.Early+f.OnTime, f
 // OnlineRate is received online / received.
 func (f Figures) OnlineRate() (float64, bool) { return ratio(f.ReceivedOnline, f.Received) }
 
+// Count is the figure named metric (one of Metrics, the JSON names);
+// known is false for any other name.
+func (f Figures) Count(metric string) (n int64, known bool) {
+	switch metric {
+	case "carried_over":
+		return f.CarriedOver, true
+	case "received":
+		return f.Received, true
+	case "received_counter":
+		return f.ReceivedCounter, true
+	case "received_post":
+		return f.ReceivedPost, true
+	case "received_online":
+		return f.ReceivedOnline, true
+	case "received_online_full":
+		return f.ReceivedOnlineFull, true
+	case "received_online_partial":
+		return f.ReceivedOnlinePartial, true
+	case "resolved":
+		return f.Resolved, true
+	case "early":
+		return f.Early, true
+	case "on_time":
+		return f.OnTime, true
+	case "late":
+		return f.Late, true
+	case "refusals":
+		return f.Refusals, true
+	case "withdrawn":
+		return f.Withdrawn, true
+	case "returned":
+		return f.Returned, true
+	case "rejected":
+		return f.Rejected, true
+	case "in_progress":
+		return f.InProgress, true
+	case "in_progress_on_time":
+		return f.InProgressOnTime, true
+	case "overdue":
+		return f.Overdue, true
+	case "digitized":
+		return f.Digitized, true
+	case "reused":
+		return f.Reused, true
+	case "with_fee":
+		return f.WithFee, true
+	case "paid_online":
+		return f.PaidOnline, true
+	case "electronic":
+		return f.Electronic, true
+	case "rated_satisfied":
+		return f.RatedSatisfied, true
+	case "rated_neutral":
+		return f.RatedNeutral, true
+	case "rated_unsatisfied":
+		return f.RatedUnsatisfied, true
+	}
+	return 0, false
+}
+
+// PaymentRate is fees paid online / dossiers with fees asked.
+func (f Figures) PaymentRate() (float64, bool) { return ratio(f.PaidOnline, f.WithFee) }
+
 // SatisfactionRate is satisfied ratings / ratings.
 func (f Figures) SatisfactionRate() (float64, bool) {
 	return ratio(f.RatedSatisfied, f.RatedSatisfied+f.RatedNeutral+f.RatedUnsatisfied)
@@ -282,17 +345,17 @@ func where(q Query, scope []agency.Agency) (string, []any) {
 	var args []any
 	// The whole platform, every tier: no filter on the agency at all.
 	if q.Agency != "" || q.Tier != "" {
-		ids := make([]string, len(scope))
-		for i, a := range scope {
-			ids[i] = strconv.FormatInt(a.ID, 10)
-		}
-		if len(ids) == 0 {
-			ids = []string{"0"}
+		ids := []int64{0} // no agency in scope: matches nothing
+		if len(scope) > 0 {
+			ids = make([]int64, len(scope))
+			for i, a := range scope {
+				ids[i] = a.ID
+			}
 		}
 		// Integer ids from the directory, not user input: inlined, so
 		// that a province's hundreds of agencies do not become hundreds
 		// of parameters.
-		conds = append(conds, "agency_id IN ("+strings.Join(ids, ",")+")")
+		conds = append(conds, "agency_id IN ("+idList(ids)+")")
 	}
 	if q.Procedure != "" {
 		conds, args = append(conds, "procedure_code = ?"), append(args, q.Procedure)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"html/template"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 
@@ -25,7 +24,7 @@ type chartBlock struct {
 // officer works in (a division of a department, the People's Committee of
 // a ward): figures are the processing agency's, so the unit is the
 // officer's. Dossiers nobody was put in charge of make a row of their own.
-func overdueByUnit(p *Page, byOfficer report.Result, today string) chartBlock {
+func overdueByUnit(p *Page, byOfficer report.Result) chartBlock {
 	names := map[int64]string{}
 	for _, a := range byOfficer.Scope {
 		names[a.ID] = a.Name(string(p.Lang))
@@ -75,7 +74,7 @@ func overdueByUnit(p *Page, byOfficer report.Result, today string) chartBlock {
 
 // dashboardPage is the leaders' view: received against resolved over the
 // period, the agencies ranked by their on-time rate, the dossiers overdue
-// now by agency and by officer, and the online, online-payment and
+// now by agency, by unit and by officer, and the online, online-payment and
 // satisfaction rates. Charts are SVG drawn here; each has its data table.
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "dashboard.title")
@@ -124,7 +123,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err, "", p)
 		return
 	}
-	v, err := s.newStatsView(r, p, byAgency, agencies, "/office/dashboard")
+	v, err := s.newStatsView(r, p, byAgency, agencies)
 	if err != nil {
 		s.fail(w, r, errs.Wrap("web.dashboard", err), "", p)
 		return
@@ -194,10 +193,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 			ov.names["c"+strconv.FormatInt(a.ID, 10)] = a.Code.String()
 		}
 		// The lists behind these bars are of today's state.
-		ov.base = url.Values{}
-		for k, x := range v.base {
-			ov.base[k] = x
-		}
+		ov.base = v.filter()
 		ov.base.Del("period")
 		ov.base.Set("from", today.String())
 		ov.base.Set("to", today.String())
@@ -216,7 +212,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		b.SVG = barChart(b.ID, b.Title, b.Desc, labels, vals, 0, count)
 		blocks = append(blocks, b)
 	}
-	blocks = append(blocks, overdueByUnit(p, overO, today.String()))
+	blocks = append(blocks, overdueByUnit(p, overO))
 
 	// Online, online payment, satisfaction.
 	t := agencies.Total
@@ -224,15 +220,14 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	labels, vals = nil, nil
 	for _, x := range []struct {
 		key    string
-		num    int64
-		den    int64
+		rate   func() (float64, bool)
 		metric string
 	}{
-		{"stats.online_rate", t.ReceivedOnline, t.Received, "received_online"},
-		{"stats.payment_rate", t.PaidOnline, t.WithFee, "paid_online"},
-		{"stats.satisfaction_rate", t.RatedSatisfied, t.RatedSatisfied + t.RatedNeutral + t.RatedUnsatisfied, "rated_satisfied"},
+		{"stats.online_rate", t.OnlineRate, "received_online"},
+		{"stats.payment_rate", t.PaymentRate, "paid_online"},
+		{"stats.satisfaction_rate", t.SatisfactionRate, "rated_satisfied"},
 	} {
-		rate, ok := ratio(x.num, x.den)
+		rate, ok := x.rate()
 		labels, vals = append(labels, p.T(x.key)), append(vals, rate*100)
 		b.Rows = append(b.Rows, []string{p.T(x.key), p.Pct(rate, ok)})
 		b.Links = append(b.Links, v.Link(x.metric, "", false))
@@ -240,5 +235,5 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	b.SVG = barChart(b.ID, b.Title, b.Desc, labels, vals, 100, pct)
 	blocks = append(blocks, b)
 
-	s.render(w, r, "dashboard", p.with("View", v).with("Blocks", blocks).with("Today", p.CivilDate(today.String())))
+	s.render(w, r, "dashboard", p.with("View", v).with("Blocks", blocks))
 }

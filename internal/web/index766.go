@@ -39,7 +39,7 @@ func (s *Server) index766Page(w http.ResponseWriter, r *http.Request) {
 		s.statsFail(w, r, err, "index766", p)
 		return
 	}
-	v, err := s.newStatsView(r, p, q, res.Result, "/office/index766")
+	v, err := s.newStatsView(r, p, q, res.Result)
 	if err != nil {
 		s.fail(w, r, errs.Wrap("web.index766", err), "", p)
 		return

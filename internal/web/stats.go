@@ -2,9 +2,9 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -38,25 +38,10 @@ var statsSections = []statsSection{
 	{"ratings", []string{"rated_satisfied", "rated_neutral", "rated_unsatisfied"}},
 }
 
-// figureIndex maps a metric's JSON name to its field of report.Figures,
-// so that the page and the metric names cannot drift apart.
-var figureIndex = func() map[string]int {
-	m := map[string]int{}
-	t := reflect.TypeFor[report.Figures]()
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		m[name] = i
-	}
-	return m
-}()
-
 // Fig returns the figure named metric.
 func (v *statsView) Fig(f report.Figures, metric string) int64 {
-	i, ok := figureIndex[metric]
-	if !ok {
-		return 0
-	}
-	return reflect.ValueOf(f).Field(i).Int()
+	n, _ := f.Count(metric)
+	return n
 }
 
 // statsFilter is the filter form's choices.
@@ -71,13 +56,11 @@ type statsFilter struct {
 // statsView is what a statistics page shows, with the links behind the
 // figures.
 type statsView struct {
-	Q      report.Query
-	Res    report.Result
-	base   url.Values // the filter, as links repeat it
-	names  map[string]string
-	lang   locale.Lang
-	page   *Page
-	action string
+	Q     report.Query
+	Res   report.Result
+	base  url.Values // the filter, as links repeat it
+	names map[string]string
+	page  *Page
 }
 
 // filter loads the form's choices for pr.
@@ -172,8 +155,8 @@ func homePath(f statsFilter, pr *authz.Principal) string {
 }
 
 // newStatsView prepares the links and labels of a result.
-func (s *Server) newStatsView(r *http.Request, p *Page, q report.Query, res report.Result, action string) (*statsView, error) {
-	v := &statsView{Q: q, Res: res, base: url.Values{}, names: map[string]string{}, lang: p.Lang, page: p, action: action}
+func (s *Server) newStatsView(r *http.Request, p *Page, q report.Query, res report.Result) (*statsView, error) {
+	v := &statsView{Q: q, Res: res, base: url.Values{}, names: map[string]string{}, page: p}
 	for _, k := range []string{"agency", "tier", "procedure", "field", "officer", "period", "from", "to"} {
 		if x, ok := p.Form[k]; ok && (x[0] != "" || k == "agency") {
 			v.base.Set(k, x[0])
@@ -199,12 +182,16 @@ func (s *Server) newStatsView(r *http.Request, p *Page, q report.Query, res repo
 	return v, nil
 }
 
+// filter is a copy of the page's filter, for a link to change.
+func (v *statsView) filter() url.Values {
+	u := url.Values{}
+	maps.Copy(u, v.base)
+	return u
+}
+
 // rowFilter narrows the filter to one row of a grouping.
 func (v *statsView) rowFilter(key string) url.Values {
-	u := url.Values{}
-	for k, x := range v.base {
-		u[k] = x
-	}
+	u := v.filter()
 	switch v.Q.Group {
 	case report.ByAgency:
 		u.Set("agency", v.names["c"+key])
@@ -236,13 +223,9 @@ func (v *statsView) rowFilter(key string) url.Values {
 // Link is the list of dossiers behind a figure of the total (key "") or
 // of a row.
 func (v *statsView) Link(metric, key string, row bool) string {
-	u := v.base
+	q := v.filter()
 	if row {
-		u = v.rowFilter(key)
-	}
-	q := url.Values{}
-	for k, x := range u {
-		q[k] = x
+		q = v.rowFilter(key) // a copy already
 	}
 	q.Set("metric", metric)
 	return "/office/stats/dossiers?" + q.Encode()
@@ -251,10 +234,7 @@ func (v *statsView) Link(metric, key string, row bool) string {
 // ExportQuery is the query string of the downloads: the page's filter
 // and grouping.
 func (v *statsView) ExportQuery() string {
-	u := url.Values{}
-	for k, x := range v.base {
-		u[k] = x
-	}
+	u := v.filter()
 	if v.Q.Group != report.ByNone {
 		u.Set("group", v.Q.Group)
 	}
@@ -329,7 +309,7 @@ func (v *statsView) Rates(f report.Figures) []rateLine {
 	}
 	on, onOK := f.OnTimeRate()
 	onl, onlOK := f.OnlineRate()
-	pay, payOK := ratio(f.PaidOnline, f.WithFee)
+	pay, payOK := f.PaymentRate()
 	sat, satOK := f.SatisfactionRate()
 	w, wOK := f.AvgWorkDays()
 	l, lOK := f.AvgLegalDays()
@@ -345,13 +325,6 @@ func (v *statsView) Rates(f report.Figures) []rateLine {
 
 // rateLine is a derived figure and its formatted value.
 type rateLine struct{ Key, Value string }
-
-func ratio(a, b int64) (float64, bool) {
-	if b == 0 {
-		return 0, false
-	}
-	return float64(a) / float64(b), true
-}
 
 // statsFail shows a problem with the filter on the page itself: bad input
 // is a 400 with the form to correct it, an agency out of reach a 403;
@@ -423,7 +396,7 @@ func (s *Server) statsResult(w http.ResponseWriter, r *http.Request, p *Page) (*
 		s.statsFail(w, r, err, "stats", p)
 		return nil, false
 	}
-	v, err := s.newStatsView(r, p, q, res, "/office/stats")
+	v, err := s.newStatsView(r, p, q, res)
 	if err != nil {
 		s.fail(w, r, errs.Wrap("web.stats", err), "", p)
 		return nil, false
@@ -458,16 +431,13 @@ func (s *Server) statsDossiers(w http.ResponseWriter, r *http.Request) {
 		s.statsFail(w, r, err, "stats_list", p)
 		return
 	}
-	v, err := s.newStatsView(r, p, q, report.Result{Query: q}, "/office/stats")
+	v, err := s.newStatsView(r, p, q, report.Result{Query: q})
 	if err != nil {
 		s.fail(w, r, errs.Wrap("web.stats", err), "", p)
 		return
 	}
 	pageLink := func(n int) string {
-		u := url.Values{}
-		for k, x := range v.base {
-			u[k] = x
-		}
+		u := v.filter()
 		u.Set("metric", metric)
 		u.Set("page", strconv.Itoa(n))
 		return "/office/stats/dossiers?" + u.Encode()
