@@ -21,8 +21,8 @@ import (
 // decides, per context, what the text must look like). Config.
 // VerifyTemplates renders every page both ways and fails on a difference.
 
-// foldLang parses the page set files for one language, escapes it and
-// folds its translations in.
+// foldLang escapes a parsed page set and folds one language's
+// translations into it.
 func foldLang(t *template.Template, cat *locale.Catalog, lang locale.Lang) error {
 	// html/template escapes a set on its first execution; the data does
 	// not matter for that, and a page that fails on empty data has still
@@ -59,21 +59,24 @@ func (f folder) list(l *parse.ListNode, rebound bool) {
 				l.Nodes[i] = &parse.TextNode{NodeType: parse.NodeText, Pos: n.Pos, Text: []byte(text)}
 			}
 		case *parse.IfNode:
-			f.pipe(n.Pipe, rebound)
-			f.list(n.List, rebound)
-			f.list(n.ElseList, rebound)
+			f.branch(&n.BranchNode, rebound, rebound)
 		case *parse.RangeNode:
-			f.pipe(n.Pipe, rebound)
-			f.list(n.List, true)
-			f.list(n.ElseList, rebound)
+			f.branch(&n.BranchNode, rebound, true)
 		case *parse.WithNode:
-			f.pipe(n.Pipe, rebound)
-			f.list(n.List, true)
-			f.list(n.ElseList, rebound)
+			f.branch(&n.BranchNode, rebound, true)
 		case *parse.TemplateNode:
 			f.pipe(n.Pipe, rebound)
 		}
 	}
+}
+
+// branch folds an if, range or with: its pipeline and else branch where
+// dot is as around it, its body where dot is as inside (rebound for range
+// and with).
+func (f folder) branch(b *parse.BranchNode, rebound, inside bool) {
+	f.pipe(b.Pipe, rebound)
+	f.list(b.List, inside)
+	f.list(b.ElseList, rebound)
 }
 
 // htmlEscapers are html/template's escapers whose output for a plain
