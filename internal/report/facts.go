@@ -102,8 +102,8 @@ func micro(days float64) int64 { return int64(math.Round(days * 1e6)) }
 // that day is past", so that the difference of two contributions at the
 // same instant ends the old projection and starts the new one (see
 // Recorder.Record).
-func (f *fact) contribution(dayAt int64, loc *time.Location) map[statKey]*counts {
-	out := map[statKey]*counts{}
+func (f *fact) contribution(dayAt int64, loc *time.Location) delta {
+	out := delta{}
 	add := func(day int64, c int, n int64) {
 		k := statKey{day, f.Agency, f.Procedure, f.Field, f.Officer}
 		v := out[k]
@@ -254,35 +254,9 @@ func (r *Recorder) Record(ctx context.Context, tx *db.Tx, in dossier.Facts, at t
 	if err != nil {
 		return fmt.Errorf("report: facts of dossier %d: %w", in.DossierID, err)
 	}
-	after := r.fromFacts(in)
-	after.Changed = at
-	if after.Officer == 0 && found {
-		after.Officer = before.Officer
-	}
-	dayAt := dayOf(at, r.loc)
-	after.carryRuns(&before, found, dayAt, r.loc)
-	delta := after.contribution(dayAt, r.loc)
-	if found {
-		for k, v := range before.contribution(dayAt, r.loc) {
-			d := delta[k]
-			if d == nil {
-				d = new(counts)
-				delta[k] = d
-			}
-			for i := range v {
-				d[i] -= v[i]
-			}
-		}
-	}
-	keys := make([]statKey, 0, len(delta))
-	for k, v := range delta {
-		if *v != (counts{}) {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, compareKeys)
-	for _, k := range keys {
-		if err := addCounts(ctx, tx, k, delta[k]); err != nil {
+	after, d := change(before, found, in, at, r.loc)
+	for _, k := range d.keys() {
+		if err := addCounts(ctx, tx, k, d[k]); err != nil {
 			return fmt.Errorf("report: counts of dossier %d: %w", in.DossierID, err)
 		}
 	}
@@ -292,12 +266,61 @@ func (r *Recorder) Record(ctx context.Context, tx *db.Tx, in dossier.Facts, at t
 	return nil
 }
 
-func (r *Recorder) fromFacts(in dossier.Facts) fact {
+// change is what a change of a dossier at instant at does: its facts
+// after (from in, with the officer and the runs of overdue days carried
+// from before, if found) and the difference it makes to the daily counts.
+func change(before fact, found bool, in dossier.Facts, at time.Time, loc *time.Location) (fact, delta) {
+	after := fromFacts(in, loc)
+	after.Changed = at
+	if after.Officer == 0 && found {
+		after.Officer = before.Officer
+	}
+	dayAt := dayOf(at, loc)
+	after.carryRuns(&before, found, dayAt, loc)
+	d := after.contribution(dayAt, loc)
+	if found {
+		d.add(before.contribution(dayAt, loc), -1)
+	}
+	return after, d
+}
+
+// delta is a difference of daily counts, by row.
+type delta map[statKey]*counts
+
+// add adds sign times c to d.
+func (d delta) add(c delta, sign int64) {
+	for k, v := range c {
+		x := d[k]
+		if x == nil {
+			x = new(counts)
+			d[k] = x
+		}
+		for i := range v {
+			x[i] += sign * v[i]
+		}
+	}
+}
+
+// keys are the rows d changes, in key order: rows are written in that
+// order, so that two transactions never wait for each other's rows in
+// opposite orders.
+func (d delta) keys() []statKey {
+	keys := make([]statKey, 0, len(d))
+	for k, v := range d {
+		if *v != (counts{}) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, compareKeys)
+	return keys
+}
+
+func fromFacts(in dossier.Facts, loc *time.Location) fact {
 	return fact{
 		Dossier: in.DossierID, Agency: in.Agency, Procedure: in.Procedure, Field: in.Field, Officer: in.Officer,
 		Channel: in.Channel, OnlineFull: in.OnlineFull,
-		ReceivedDay: dayOf(in.Received, r.loc), ClosedDay: dayOf(in.Closed, r.loc),
-		ReturnedDay: dayOf(in.Returned, r.loc), RejectedDay: dayOf(in.Rejected, r.loc), RatedDay: dayOf(in.Rated, r.loc),
+		ReceivedDay: dayOf(in.Received, loc), ClosedDay: dayOf(in.Closed, loc),
+		ReturnedDay: dayOf(in.Returned, loc), RejectedDay: dayOf(in.Rejected, loc), RatedDay: dayOf(in.Rated, loc),
 		Outcome: in.Outcome, Timeliness: string(in.Timeliness), Rating: in.Rating,
 		WorkUWD: micro(in.WorkDays), LegalUWD: micro(in.LegalDays),
 		Electronic: in.Electronic, Digitized: in.Digitized, Reused: in.Reused, WithFee: in.WithFee, PaidOnline: in.PaidOnline,

@@ -15,44 +15,21 @@ import (
 // transaction per change. Changes of one dossier must come in order.
 type Tally struct {
 	loc    *time.Location
-	counts map[statKey]*counts
+	counts delta
 	last   map[int64]fact
 }
 
 // NewTally returns an empty Tally counting days in loc.
 func NewTally(loc *time.Location) *Tally {
-	return &Tally{loc: loc, counts: map[statKey]*counts{}, last: map[int64]fact{}}
+	return &Tally{loc: loc, counts: delta{}, last: map[int64]fact{}}
 }
 
 // Change records the facts of a dossier after a change at time at.
 func (t *Tally) Change(in dossier.Facts, at time.Time) {
-	r := Recorder{loc: t.loc}
-	after := r.fromFacts(in)
-	after.Changed = at
 	before, found := t.last[in.DossierID]
-	if after.Officer == 0 && found {
-		after.Officer = before.Officer
-	}
-	dayAt := dayOf(at, t.loc)
-	after.carryRuns(&before, found, dayAt, t.loc)
-	t.apply(after.contribution(dayAt, t.loc), 1)
-	if found {
-		t.apply(before.contribution(dayAt, t.loc), -1)
-	}
+	after, d := change(before, found, in, at, t.loc)
+	t.counts.add(d, 1)
 	t.last[in.DossierID] = after
-}
-
-func (t *Tally) apply(c map[statKey]*counts, sign int64) {
-	for k, v := range c {
-		d := t.counts[k]
-		if d == nil {
-			d = new(counts)
-			t.counts[k] = d
-		}
-		for i := range v {
-			d[i] += sign * v[i]
-		}
-	}
 }
 
 // WriteFacts writes the facts rows of the dossiers changed since the last
@@ -80,13 +57,7 @@ func (t *Tally) WriteFacts(ctx context.Context, tx *db.Tx) error {
 
 // Flush adds the counts to stat_days and empties the tally.
 func (t *Tally) Flush(ctx context.Context, tx *db.Tx) error {
-	keys := make([]statKey, 0, len(t.counts))
-	for k, v := range t.counts {
-		if *v != (counts{}) {
-			keys = append(keys, k)
-		}
-	}
-	slices.SortFunc(keys, compareKeys)
+	keys := t.counts.keys()
 	stmt, err := tx.PrepareContext(ctx, addCountsSQL)
 	if err != nil {
 		return err
