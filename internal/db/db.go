@@ -266,6 +266,13 @@ func (t *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sq
 	return t.tx.QueryRowContext(ctx, t.rebound.rebind(t.dialect, query), args...)
 }
 
+// PrepareContext prepares a statement in the transaction, for bulk loads
+// that run the same statement thousands of times: parsing it once matters
+// on SQLite, whose parser otherwise dominates such a load.
+func (t *Tx) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
+	return t.tx.PrepareContext(ctx, t.rebound.rebind(t.dialect, query))
+}
+
 // AfterCommit registers f to run once the transaction has committed, for
 // side effects that must not happen if it rolls back (waking a worker, say).
 func (t *Tx) AfterCommit(f func()) { t.after = append(t.after, f) }
