@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 	"github.com/motcua/motcua/internal/audit"
 	"github.com/motcua/motcua/internal/authz"
 	"github.com/motcua/motcua/internal/db"
+	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/errs"
 	"github.com/motcua/motcua/internal/forms"
 )
@@ -59,71 +59,39 @@ func (s *Service) RegisterBookPage(ctx context.Context, p *authz.Principal, agen
 	}
 	from := time.Date(year, time.January, 1, 0, 0, 0, 0, s.loc)
 	to := from.AddDate(1, 0, 0)
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM dossiers WHERE receiving_agency_id = ? AND received_at >= ? AND received_at < ?`,
-		a.ID, db.T(from), db.T(to)).Scan(&total); err != nil {
-		return forms.Book{}, 0, errs.Wrap(op, err)
-	}
-	page := ""
-	args := []any{a.ID, db.T(from), db.T(to)}
-	if limit > 0 {
-		page = ` LIMIT ? OFFSET ?`
-		args = append(args, limit, offset)
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT d.id, d.code, d.procedure_name, d.applicant, d.applicant_national_id, COALESCE(g.name_vi, ''),
-		d.received_at, d.due_at, d.finished_at, d.returned_at, d.status, d.extended, d.result_kind
-		FROM dossiers d LEFT JOIN agencies g ON g.id = d.processing_agency_id
-		WHERE d.receiving_agency_id = ? AND d.received_at >= ? AND d.received_at < ? ORDER BY d.received_at, d.id`+page, args...)
+	ds, total, err := dossier.ReceivedBy(ctx, s.db, a.ID, from, to, offset, limit)
 	if err != nil {
 		return forms.Book{}, 0, errs.Wrap(op, err)
 	}
-	type read struct {
-		id  int64
-		nid string
+	processing := make([]int64, len(ds))
+	for i, d := range ds {
+		processing[i] = d.ProcessingAgency
 	}
-	var reads []read
+	names, err := s.agencies.ByIDs(ctx, processing)
+	if err != nil {
+		return forms.Book{}, 0, errs.Wrap(op, err)
+	}
 	book := forms.Book{Agency: forms.Agency{Name: a.NameVI, Address: a.Address, Phone: a.Phone}, Year: year, Date: s.now(), Loc: s.loc}
-	for rows.Next() {
-		var e forms.BookEntry
-		var id int64
-		var app, nid, status, kind string
-		var extended bool
-		var rec, due, fin, ret db.Time
-		if err := rows.Scan(&id, &e.Code, &e.Procedure, &app, &nid, &e.Processing, &rec, &due, &fin, &ret, &status, &extended, &kind); err != nil {
-			rows.Close()
-			return forms.Book{}, 0, errs.Wrap(op, err)
+	for _, d := range ds {
+		e := forms.BookEntry{Code: d.Code, Procedure: d.ProcedureName, Processing: names[d.ProcessingAgency].NameVI}
+		e.No, e.Sets, e.Applicant = offset+len(book.Entries)+1, 1, d.Applicant.FullName
+		if d.Applicant.OrgName != "" {
+			e.Applicant = d.Applicant.OrgName + " (" + d.Applicant.FullName + ")"
 		}
-		var applicant struct {
-			FullName string `json:"full_name"`
-			Address  string `json:"address"`
-			Phone    string `json:"phone"`
-			OrgName  string `json:"org_name"`
-		}
-		json.Unmarshal([]byte(app), &applicant)
-		e.No, e.Sets, e.Applicant = offset+len(book.Entries)+1, 1, applicant.FullName
-		if applicant.OrgName != "" {
-			e.Applicant = applicant.OrgName + " (" + applicant.FullName + ")"
-		}
-		e.Contact = strings.Trim(applicant.Address+"; "+applicant.Phone, "; ")
+		e.Contact = strings.Trim(d.Applicant.Address+"; "+d.Applicant.Phone, "; ")
 		// The electronic hand-over to the processing agency happens at
 		// acceptance; the result comes back when it is issued.
-		e.Received, e.Due, e.Forwarded, e.ResultIn, e.Returned = rec.Time, due.Time, rec.Time, fin.Time, ret.Time
-		if kind == "stop" {
+		e.Received, e.Due, e.Forwarded, e.ResultIn, e.Returned = d.ReceivedAt, d.DueAt, d.ReceivedAt, d.FinishedAt, d.ReturnedAt
+		if d.ResultKind == "stop" {
 			e.ResultIn = time.Time{}
 		}
-		e.Note = bookNote(status, kind, extended)
+		e.Note = bookNote(string(d.Status), d.ResultKind, d.Extended)
 		book.Entries = append(book.Entries, e)
-		reads = append(reads, read{id, nid})
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return forms.Book{}, 0, errs.Wrap(op, err)
 	}
 	err = s.db.Tx(ctx, func(tx *db.Tx) error {
-		for _, r := range reads {
+		for _, d := range ds {
 			if err := s.audit.Record(ctx, tx, audit.Entry{Actor: p.Actor(), Action: "report.register_book", ObjectType: "dossier",
-				ObjectID: strconv.FormatInt(r.id, 10), SubjectNationalID: r.nid, PersonalRead: true,
+				ObjectID: strconv.FormatInt(d.ID, 10), SubjectNationalID: d.Applicant.NationalID, PersonalRead: true,
 				Summary: map[string]any{"agency": agencyCode, "year": year}}); err != nil {
 				return err
 			}

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/motcua/motcua/internal/agency"
 	"github.com/motcua/motcua/internal/authz"
@@ -177,18 +176,7 @@ func (s *Service) states(ctx context.Context, query string, args ...any) ([]fact
 }
 
 // Item is one dossier of a list behind a figure: no personal data.
-type Item struct {
-	ID            int64
-	Code          string
-	ProcedureCode string
-	ProcedureName string
-	Status        dossier.Status
-	Channel       string
-	ReceivedAt    time.Time
-	DueAt         time.Time
-	FinishedAt    time.Time
-	Timeliness    string
-}
+type Item = dossier.Summary
 
 // ListPage is at most this many dossiers.
 const ListPage = 50
@@ -309,33 +297,5 @@ func (s *Service) overdueAt(ctx context.Context, open []fact, at calendar.Date) 
 
 // items reads the public columns of dossiers, in the order of ids.
 func (s *Service) items(ctx context.Context, ids []int64) ([]Item, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT id, COALESCE(code, ''), procedure_code, procedure_name, status, channel,
-		received_at, due_at, finished_at, timeliness FROM dossiers WHERE id IN (`+idList(ids)+`)`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	byID := map[int64]Item{}
-	for rows.Next() {
-		var it Item
-		var rec, due, fin db.Time
-		if err := rows.Scan(&it.ID, &it.Code, &it.ProcedureCode, &it.ProcedureName, &it.Status, &it.Channel, &rec, &due, &fin, &it.Timeliness); err != nil {
-			return nil, err
-		}
-		it.ReceivedAt, it.DueAt, it.FinishedAt = rec.Time, due.Time, fin.Time
-		byID[it.ID] = it
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]Item, 0, len(ids))
-	for _, id := range ids {
-		if it, ok := byID[id]; ok {
-			out = append(out, it)
-		}
-	}
-	return out, nil
+	return dossier.Summaries(ctx, s.db, ids)
 }
