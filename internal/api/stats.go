@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -156,7 +155,6 @@ func toFigures(f report.Figures) StatsFigures {
 // administrators). A named period wins over from/to; with neither, the
 // current reporting month (ND 09/2019).
 func (s *Server) statsQuery(r *http.Request, p *authz.Principal) (report.Query, error) {
-	const op = "api.stats"
 	v := r.URL.Query()
 	q := report.Query{Tier: strings.TrimSpace(v.Get("tier")), Procedure: strings.TrimSpace(v.Get("procedure")),
 		Field: strings.TrimSpace(v.Get("field")), Group: v.Get("group"), Agency: p.AgencyCode}
@@ -164,34 +162,20 @@ func (s *Server) statsQuery(r *http.Request, p *authz.Principal) (report.Query, 
 		q.Agency = strings.TrimSpace(v.Get("agency"))
 	}
 	if o := strings.TrimSpace(v.Get("officer")); o != "" {
-		n, err := strconv.ParseInt(o, 10, 64)
-		if err != nil || n < 1 {
-			var val errs.Validation
-			val.Add("officer", "api.int_range", int64(1<<53))
-			return q, val.Err(op)
+		n, err := report.ParseOfficer(o)
+		if err != nil {
+			return q, err
 		}
 		q.Officer = n
 	}
+	name, from, to := strings.TrimSpace(v.Get("period")), strings.TrimSpace(v.Get("from")), strings.TrimSpace(v.Get("to"))
+	if name == "" && from == "" && to == "" {
+		q.Period = report.Current(report.Month, s.cfg.Reports.Today())
+		return q, nil
+	}
 	var err error
-	q.Period, err = parsePeriod(v, s.cfg.Reports.Today())
+	q.Period, err = report.PeriodOf(name, from, to)
 	return q, err
-}
-
-// parsePeriod reads period, or from and to.
-func parsePeriod(v url.Values, today calendar.Date) (report.Period, error) {
-	if name := strings.TrimSpace(v.Get("period")); name != "" {
-		return report.ParsePeriod(name)
-	}
-	from, to := strings.TrimSpace(v.Get("from")), strings.TrimSpace(v.Get("to"))
-	if from == "" && to == "" {
-		return report.Current(report.Month, today), nil
-	}
-	f, err1 := calendar.ParseDate(from)
-	t, err2 := calendar.ParseDate(to)
-	if err1 != nil || err2 != nil {
-		return report.Period{}, errs.E("api.stats", errs.Invalid, "report.period.invalid")
-	}
-	return report.Range(f, t)
 }
 
 // toQuery echoes the query, the agency's code in its canonical form

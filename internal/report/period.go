@@ -190,6 +190,33 @@ func (p Period) Contains(d calendar.Date) bool {
 // String prints the range.
 func (p Period) String() string { return p.From.String() + "…" + p.To.String() }
 
+// PeriodOf reads a period as the pages and the API take it: a named
+// period (ParsePeriod) wins over from and to, two dates (YYYY-MM-DD) that
+// make a Range. Callers choose the default when all three are empty.
+func PeriodOf(name, from, to string) (Period, error) {
+	if name != "" {
+		return ParsePeriod(name)
+	}
+	f, err1 := calendar.ParseDate(from)
+	t, err2 := calendar.ParseDate(to)
+	if err1 != nil || err2 != nil {
+		return Period{}, errs.E("report.PeriodOf", errs.Invalid, "report.period.invalid")
+	}
+	return Range(f, t)
+}
+
+// ParseOfficer reads the account id of an officer to count; a bad one is
+// an error on the field "officer".
+func ParseOfficer(s string) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		var val errs.Validation
+		val.Add("officer", "api.int_range", int64(1<<53))
+		return 0, val.Err("report.ParseOfficer")
+	}
+	return n, nil
+}
+
 // Slug names the period in a file name: its name, or its two days.
 func (p Period) Slug() string {
 	if p.Name != "" {

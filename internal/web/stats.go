@@ -85,7 +85,6 @@ func (s *Server) statsFilter(r *http.Request, pr *authz.Principal) (statsFilter,
 // platform. A named period wins over from/to; with neither, the current
 // reporting period of kind def.
 func (s *Server) statsQuery(r *http.Request, pr *authz.Principal, p *Page, f statsFilter, def string) (report.Query, error) {
-	const op = "web.stats"
 	v := r.URL.Query()
 	form := url.Values{}
 	for _, k := range []string{"tier", "procedure", "field", "officer", "group", "period", "from", "to"} {
@@ -107,28 +106,16 @@ func (s *Server) statsQuery(r *http.Request, pr *authz.Principal, p *Page, f sta
 	}
 	p.Form = form
 	if o := form.Get("officer"); o != "" {
-		n, err := strconv.ParseInt(o, 10, 64)
-		if err != nil || n < 1 {
-			var val errs.Validation
-			val.Add("officer", "api.int_range", int64(1<<53))
-			return q, val.Err(op)
+		n, err := report.ParseOfficer(o)
+		if err != nil {
+			return q, err
 		}
 		q.Officer = n
 	}
-	if name := form.Get("period"); name != "" {
-		per, err := report.ParsePeriod(name)
-		if err != nil {
-			return q, fieldErr(err, "period")
-		}
-		q.Period = per
-		return q, nil
+	per, err := report.PeriodOf(form.Get("period"), form.Get("from"), form.Get("to"))
+	if err != nil && form.Get("period") != "" {
+		return q, fieldErr(err, "period")
 	}
-	from, err1 := calendar.ParseDate(form.Get("from"))
-	to, err2 := calendar.ParseDate(form.Get("to"))
-	if err1 != nil || err2 != nil {
-		return q, errs.E(op, errs.Invalid, "report.period.invalid")
-	}
-	per, err := report.Range(from, to)
 	q.Period = per
 	return q, err
 }
