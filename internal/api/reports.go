@@ -261,9 +261,6 @@ func (s *Server) signReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in, err := s.cfg.Reports.Sign(r.Context(), p, r.PathValue("code"), r.PathValue("agency"), r.PathValue("period"), req.Version)
-	if errs.KindOf(err) == errs.Forbidden {
-		err = errs.E("api.reports", errs.Forbidden, "reports.sign.forbidden")
-	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -415,10 +415,14 @@ func (s *Service) Edit(ctx context.Context, p *authz.Principal, defCode, agencyC
 func (s *Service) Sign(ctx context.Context, p *authz.Principal, defCode, agencyCode, periodName string, version int) (Instance, error) {
 	const op = "report.Sign"
 	in, err := s.Open(ctx, p, defCode, agencyCode, periodName)
-	if err != nil {
-		return Instance{}, err
+	if err == nil {
+		err = authz.Authorize(op, p, authz.SignReport, authz.Object{AgencyPath: in.Agency.Path})
 	}
-	if err := authz.Authorize(op, p, authz.SignReport, authz.Object{AgencyPath: in.Agency.Path}); err != nil {
+	if errs.KindOf(err) == errs.Forbidden {
+		// Whoever may not sign learns why in words, not as a bare refusal.
+		return Instance{}, errs.E(op, errs.Forbidden, "reports.sign.forbidden")
+	}
+	if err != nil {
 		return Instance{}, err
 	}
 	if in.Status == Signed {

@@ -347,14 +347,11 @@ func (s *Server) reportCorrect(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// reportSign signs a report off. Only a leader of the agency may; anyone
-// else learns that in words rather than as a bare refusal.
+// reportSign signs a report off. Only a leader of the agency may (the
+// service says so in words to anyone else).
 func (s *Server) reportSign(w http.ResponseWriter, r *http.Request) {
 	s.reportChange(w, r, "&ok=report_signed", func(pr *authz.Principal, def report.Definition, ag, per string, version int) error {
 		_, err := s.cfg.Reports.Sign(r.Context(), pr, def.Code, ag, per, version)
-		if errs.KindOf(err) == errs.Forbidden {
-			return errs.E("web.reports", errs.Forbidden, "reports.sign.forbidden")
-		}
 		return err
 	})
 }
