@@ -65,21 +65,17 @@ func (x *actx) recordFacts(a Action) error {
 	return x.recordFactsAs(officer)
 }
 
-// recordFactsAs records the facts with the official in charge (0: keep the
-// one recorded).
-func (x *actx) recordFactsAs(officer int64) error {
-	d := x.d
-	if x.s.facts == nil || (d.ReceivedAt.IsZero() && d.Status != Rejected) {
-		return nil
-	}
+// factsOf is what the statistics know of d from its row and its
+// procedure, with the official in charge (0: keep the one recorded); the
+// caller adds what its files, payments, rating and processing time say.
+func factsOf(d *Dossier, ver catalog.Version, c *catalog.Case, cal *calendar.Calendar, officer int64) Facts {
 	f := Facts{
-		DossierID: d.ID, Agency: d.ProcessingAgency, Procedure: d.ProcedureCode, Field: x.ver.Doc.Field, Channel: d.Channel,
-		OnlineFull: d.Channel == "online" && x.ver.Doc.OnlineLevel == catalog.OnlineFull,
+		DossierID: d.ID, Agency: d.ProcessingAgency, Procedure: d.ProcedureCode, Field: ver.Doc.Field, Officer: officer, Channel: d.Channel,
+		OnlineFull: d.Channel == "online" && ver.Doc.OnlineLevel == catalog.OnlineFull,
 		Received:   d.ReceivedAt, Outcome: d.ResultKind, Timeliness: d.Timeliness, Returned: d.ReturnedAt,
 		Open: !d.ReceivedAt.IsZero() && d.Status.Active(), Paused: d.Status.Paused(), Due: d.DueAt,
-		LegalDays: legalDays(x.c.Time, x.clock.Cal),
+		LegalDays: legalDays(c.Time, cal),
 	}
-	f.Officer = officer
 	if d.Status == Rejected {
 		// Terminal: the refusal's time is the row's last update.
 		f.Rejected, f.Open = d.UpdatedAt, false
@@ -87,6 +83,17 @@ func (x *actx) recordFactsAs(officer int64) error {
 	if !d.ReceivedAt.IsZero() {
 		f.Closed = d.FinishedAt
 	}
+	return f
+}
+
+// recordFactsAs records the facts with the official in charge (0: keep the
+// one recorded).
+func (x *actx) recordFactsAs(officer int64) error {
+	d := x.d
+	if x.s.facts == nil || (d.ReceivedAt.IsZero() && d.Status != Rejected) {
+		return nil
+	}
+	f := factsOf(d, x.ver, x.c, x.clock.Cal, officer)
 	q := `SELECT
 		COALESCE(MAX(CASE WHEN kind IN ('component', 'supplement') AND digitized THEN 1 ELSE 0 END), 0),
 		COALESCE(MAX(CASE WHEN kind IN ('component', 'supplement') AND reused THEN 1 ELSE 0 END), 0),

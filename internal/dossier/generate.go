@@ -29,7 +29,9 @@ type GenerateOptions struct {
 	Progress func(done int)
 	// Specialists who may be put in charge, with where they work: those
 	// of the processing agency or of its units take its dossiers (the
-	// same reach as mayTake). None: dossiers stay unassigned.
+	// demo's specialists work in units; unlike mayTake, which takes
+	// grants at the agency or above, the generator looks below). None:
+	// dossiers stay unassigned.
 	Specialists []Specialist
 }
 
@@ -180,18 +182,8 @@ func (s *Service) genOne(ctx context.Context, w *genWriter, r *rand.Rand, rt gen
 			ActorKind: "account", ActorName: "generated"})
 	}
 	facts := func(at time.Time, officer int64) {
-		f := Facts{DossierID: id, Agency: d.ProcessingAgency, Procedure: d.ProcedureCode, Field: rt.ver.Doc.Field, Officer: officer,
-			Channel: channel, OnlineFull: channel == "online" && rt.ver.Doc.OnlineLevel == catalog.OnlineFull,
-			Received: d.ReceivedAt, Outcome: d.ResultKind, Timeliness: d.Timeliness, Returned: d.ReturnedAt,
-			Open: !d.ReceivedAt.IsZero() && d.Status.Active(), Paused: d.Status.Paused(), Due: d.DueAt,
-			LegalDays: legalDays(rt.c.Time, ck.Cal), WithFee: feeAsked, Digitized: genDigitized(&d), Reused: genReused(&d)}
-		if d.Status == Rejected {
-			f.Rejected, f.Open = d.UpdatedAt, false
-		}
-		if !d.ReceivedAt.IsZero() {
-			f.Closed = d.FinishedAt
-		}
-		f.Electronic = genElectronic(&d)
+		f := factsOf(&d, rt.ver, rt.c, ck.Cal, officer)
+		f.WithFee, f.Digitized, f.Reused, f.Electronic = feeAsked, genDigitized(&d), genReused(&d), genElectronic(&d)
 		if d.Status == Returned && rating != "" {
 			f.Rating, f.Rated = rating, ratedAt
 		}
