@@ -359,6 +359,18 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error, name st
 	s.renderStatus(w, r, kind.HTTPStatus(), "error", ep)
 }
 
+// problem shows err on the page: each field's message next to its field,
+// and the error's own message at the top.
+func (p *Page) problem(err error) {
+	if e, ok := errs.As(err); ok {
+		for f, m := range e.Fields {
+			p.Errors[f] = p.T(m.Key, m.Args...)
+		}
+	}
+	key, args := errs.MessageKey(err)
+	p.Problem = p.T(key, args...)
+}
+
 // formErrors puts the problems a user can fix on the form (field errors,
 // a stale edit, a lock-out, bad credentials) into p and reports whether err
 // was of that sort.
@@ -368,13 +380,7 @@ func (s *Server) formErrors(p *Page, err error) bool {
 	default:
 		return false
 	}
-	if e, ok := errs.As(err); ok {
-		for f, m := range e.Fields {
-			p.Errors[f] = p.T(m.Key, m.Args...)
-		}
-	}
-	key, args := errs.MessageKey(err)
-	p.Problem = p.T(key, args...)
+	p.problem(err)
 	return true
 }
 

@@ -221,13 +221,7 @@ func (s *Server) reportFail(w http.ResponseWriter, r *http.Request, err error, p
 		s.fail(w, r, err, "", p)
 		return
 	}
-	key, args := errs.MessageKey(err)
-	if e, ok := errs.As(err); ok {
-		for f, m := range e.Fields {
-			p.Errors[f] = p.T(m.Key, m.Args...)
-		}
-	}
-	p.Problem = p.T(key, args...)
+	p.problem(err)
 	status := kind.HTTPStatus()
 	if kind == errs.Invalid && len(p.Errors) == 0 {
 		status = http.StatusBadRequest
@@ -288,13 +282,7 @@ func (s *Server) reportChange(w http.ResponseWriter, r *http.Request, flash stri
 		s.fail(w, r, err, "", p)
 		return
 	}
-	if e, ok := errs.As(err); ok {
-		for f, m := range e.Fields {
-			p.Errors[f] = p.T(m.Key, m.Args...)
-		}
-	}
-	key, args := errs.MessageKey(err)
-	p.Problem = p.T(key, args...)
+	p.problem(err)
 	p.Form = r.PostForm
 	s.renderReport(w, r, p, pr, def, ag, per, kind.HTTPStatus(), true)
 }

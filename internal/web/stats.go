@@ -322,13 +322,7 @@ func (s *Server) statsFail(w http.ResponseWriter, r *http.Request, err error, na
 		if errs.KindOf(err) == errs.Forbidden && !authz.CanSomewhere(authz.PrincipalFrom(r.Context()), authz.ReadStats) {
 			break
 		}
-		if e, ok := errs.As(err); ok {
-			for f, m := range e.Fields {
-				p.Errors[f] = p.T(m.Key, m.Args...)
-			}
-		}
-		key, args := errs.MessageKey(err)
-		p.Problem = p.T(key, args...)
+		p.problem(err)
 		status := http.StatusBadRequest
 		if errs.KindOf(err) == errs.Forbidden {
 			status = http.StatusForbidden
