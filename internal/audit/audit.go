@@ -142,10 +142,7 @@ func (l *Log) Record(ctx context.Context, tx *db.Tx, e Entry) error {
 	if tx.Dialect() == db.Postgres {
 		next = `nextval('audit_log_seq')`
 	}
-	var head struct {
-		pos  int64
-		hash string
-	}
+	var head chainHead
 	var seq int64
 	if err := tx.QueryRowContext(ctx, `SELECT seq, hash, `+next+` FROM audit_chains WHERE chain = ?`+tx.Dialect().ForUpdate(), chain).
 		Scan(&head.pos, &head.hash, &seq); err != nil {
@@ -239,6 +236,13 @@ type Break struct {
 	Reason   string
 }
 
+// chainHead is a chain's head row: the position of its last record and
+// that record's hash.
+type chainHead struct {
+	pos  int64
+	hash string
+}
+
 // chainCheck is Verify's state for one chain.
 type chainCheck struct {
 	pos    int64  // position of the last record that verified
@@ -251,10 +255,7 @@ type chainCheck struct {
 // between its records, every record's hash, and its head.
 func (l *Log) Verify(ctx context.Context, q db.Querier) (VerifyResult, error) {
 	var res VerifyResult
-	heads := map[int]struct {
-		pos  int64
-		hash string
-	}{}
+	heads := map[int]chainHead{}
 	rows, err := q.QueryContext(ctx, `SELECT chain, seq, hash FROM audit_chains ORDER BY chain`)
 	if err != nil {
 		return res, fmt.Errorf("audit verify: heads: %w", err)
@@ -262,10 +263,7 @@ func (l *Log) Verify(ctx context.Context, q db.Querier) (VerifyResult, error) {
 	var order []int
 	for rows.Next() {
 		var c int
-		var h struct {
-			pos  int64
-			hash string
-		}
+		var h chainHead
 		if err := rows.Scan(&c, &h.pos, &h.hash); err != nil {
 			rows.Close()
 			return res, fmt.Errorf("audit verify: heads: %w", err)
