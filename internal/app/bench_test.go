@@ -36,8 +36,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -48,7 +46,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -56,6 +53,7 @@ import (
 	"github.com/motcua/motcua/internal/authz"
 	"github.com/motcua/motcua/internal/blob"
 	"github.com/motcua/motcua/internal/db"
+	"github.com/motcua/motcua/internal/db/dbtest"
 	"github.com/motcua/motcua/internal/demo"
 	"github.com/motcua/motcua/internal/dossier"
 	"github.com/motcua/motcua/internal/identity"
@@ -335,7 +333,7 @@ func benchEngine(t *testing.T, engine string, s benchSettings) benchReport {
 	var w0, w1 sql.DBStats
 	r.submit = s.measure(t, pg, engine+"-submit", s.submissions, func() {
 		if pg != nil && s.profileDir != "" {
-			waits = sampleWaits(t, pg.dsn("postgres"), "motcua")
+			waits = sampleWaits(t, pg.DSN("postgres"), "motcua")
 		}
 		w0, _ = k.db.Stats()
 		lat, err = parallel(s.submitters, s.submissions, perWorker, submitOne)
@@ -877,93 +875,22 @@ func (w *waitSampler) stop() string {
 
 // benchPG is the benchmark's own PostgreSQL cluster, with the durable
 // defaults, on a free loopback port, removed when the test ends.
-type benchPG struct {
-	dir, bin, asUser string
-	port             int
-}
+type benchPG struct{ *dbtest.Server }
 
 func startBenchPostgres(t *testing.T) *benchPG {
 	t.Helper()
-	bin := ""
-	if p, err := exec.LookPath("initdb"); err == nil {
-		if real, err := filepath.EvalSymlinks(p); err == nil {
-			bin = filepath.Dir(real)
-		}
-	}
-	if bin == "" {
-		dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-		sort.Slice(dirs, func(i, j int) bool {
-			a, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[i])))
-			b, _ := strconv.Atoi(filepath.Base(filepath.Dir(dirs[j])))
-			return a > b
-		})
-		if len(dirs) == 0 {
-			t.Fatal("no PostgreSQL server binaries (apt-get install postgresql)")
-		}
-		bin = dirs[0]
-	}
-	dir, err := os.MkdirTemp("", "motcua-bench-pg-")
+	srv, err := dbtest.StartServer(true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pg := &benchPG{dir: dir, bin: bin}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			t.Fatalf("running as root and no postgres user to run PostgreSQL as: %v", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-		pg.asUser = "postgres"
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pg.port = l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	data := filepath.Join(dir, "data")
-	if out, err := pg.run("initdb", "-D", data, "-U", "motcua", "--auth=trust", "-E", "UTF8", "--locale=C"); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", pg.port, dir)
-	if out, err := pg.run("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts); err != nil {
-		log, _ := os.ReadFile(filepath.Join(dir, "log"))
-		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
-	}
-	t.Cleanup(func() {
-		if out, err := pg.run("pg_ctl", "stop", "-m", "fast", "-w", "-D", data); err != nil {
-			t.Logf("pg_ctl stop: %v\n%s", err, out)
-		}
-	})
-	return pg
-}
-
-func (pg *benchPG) run(name string, args ...string) ([]byte, error) {
-	prog := filepath.Join(pg.bin, name)
-	var cmd *exec.Cmd
-	if pg.asUser != "" {
-		cmd = exec.Command("runuser", append([]string{"-u", pg.asUser, "--", prog}, args...)...)
-	} else {
-		cmd = exec.Command(prog, args...)
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Dir = pg.dir
-	return cmd.CombinedOutput()
-}
-
-func (pg *benchPG) dsn(name string) string {
-	return fmt.Sprintf("postgres://motcua@127.0.0.1:%d/%s?sslmode=disable", pg.port, name)
+	t.Cleanup(srv.Stop)
+	return &benchPG{srv}
 }
 
 func (pg *benchPG) create(t *testing.T, name string) string {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.Open(ctx, pg.dsn("postgres"), db.Options{MaxOpenConns: 1})
+	d, err := db.Open(ctx, pg.DSN("postgres"), db.Options{MaxOpenConns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -971,12 +898,12 @@ func (pg *benchPG) create(t *testing.T, name string) string {
 	if _, err := d.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatal(err)
 	}
-	return pg.dsn(name)
+	return pg.DSN(name)
 }
 
 func (pg *benchPG) describe(t *testing.T) string {
 	ctx := context.Background()
-	d, err := db.Open(ctx, pg.dsn("postgres"), db.Options{MaxOpenConns: 1})
+	d, err := db.Open(ctx, pg.DSN("postgres"), db.Options{MaxOpenConns: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -991,7 +918,7 @@ func (pg *benchPG) describe(t *testing.T) string {
 		}
 		parts = append(parts, s+"="+v)
 	}
-	return strings.Join(parts, ", ") + ", everything else default; data on ext4 " + fsOf(pg.dir)
+	return strings.Join(parts, ", ") + ", everything else default; data on ext4 " + fsOf(pg.Dir)
 }
 
 // fsOf names the block device under a path, for the report.
@@ -1090,7 +1017,7 @@ func readCPU(pg *benchPG) cpuSnap {
 		}
 	}
 	if pg != nil {
-		if b, err := os.ReadFile(filepath.Join(pg.dir, "data", "postmaster.pid")); err == nil {
+		if b, err := os.ReadFile(filepath.Join(pg.Dir, "data", "postmaster.pid")); err == nil {
 			pid := strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
 			c.postgres = procTicks(pid, true)
 			entries, _ := os.ReadDir("/proc")

@@ -146,9 +146,7 @@ func pg(t testing.TB) *cluster {
 
 type cluster struct {
 	base    *url.URL // DSN of the maintenance database
-	dir     string   // "" for an external server
-	bin     string
-	asUser  string
+	srv     *Server  // nil for an external server
 	mu      sync.Mutex
 	templed bool
 }
@@ -206,16 +204,45 @@ func startCluster() (*cluster, error) {
 		}
 		return &cluster{base: u}, nil
 	}
+	srv, err := StartServer(false)
+	if err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(srv.DSN("postgres"))
+	return &cluster{base: u, srv: srv}, nil
+}
+
+func (c *cluster) stop() {
+	if c.srv != nil {
+		c.srv.Stop()
+	}
+}
+
+// Server is a PostgreSQL server of its own, started from the local
+// binaries in a fresh directory on a free loopback port: the tests' shared
+// cluster, or a benchmark's.
+type Server struct {
+	Dir    string // its directory; the data are in Dir/data
+	Port   int
+	bin    string
+	asUser string
+}
+
+// StartServer initialises and starts a server. durable keeps PostgreSQL's
+// durability settings (fsync, synchronous commit, full-page writes), as a
+// benchmark wants; tests turn them off: a test cluster is thrown away
+// anyway, and fsync on every commit would make the suite several times
+// slower.
+func StartServer(durable bool) (*Server, error) {
 	bin, err := findBin()
 	if err != nil {
 		return nil, err
 	}
-	c := &cluster{bin: bin}
 	dir, err := os.MkdirTemp("", "motcua-pg-")
 	if err != nil {
 		return nil, err
 	}
-	c.dir = dir
+	s := &Server{Dir: dir, bin: bin}
 	if os.Geteuid() == 0 {
 		// initdb and postgres refuse to run as root; run them as the
 		// postgres user the Debian package creates, in a directory it owns.
@@ -230,52 +257,56 @@ func startCluster() (*cluster, error) {
 			os.RemoveAll(dir)
 			return nil, err
 		}
-		c.asUser = "postgres"
+		s.asUser = "postgres"
 	}
-	port, err := freePort()
-	if err != nil {
+	if s.Port, err = freePort(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
 	data := filepath.Join(dir, "data")
-	if out, err := c.run("initdb", "-D", data, "-U", "motcua", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
+	initdb := []string{"-D", data, "-U", "motcua", "--auth=trust", "-E", "UTF8", "--locale=C"}
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", s.Port, dir)
+	if !durable {
+		initdb = append(initdb, "--no-sync")
+		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	}
+	if out, err := s.run("initdb", initdb...); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
-	// Durability settings are off: a test cluster is thrown away anyway, and
-	// fsync on every commit would make the suite several times slower.
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", port, dir)
-	if out, err := c.run("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts); err != nil {
+	if out, err := s.run("pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", filepath.Join(dir, "log"), "-o", opts); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "log"))
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("pg_ctl start: %v\n%s\n%s", err, out, log)
 	}
-	c.base = &url.URL{Scheme: "postgres", User: url.User("motcua"), Host: fmt.Sprintf("127.0.0.1:%d", port), Path: "/postgres", RawQuery: "sslmode=disable"}
-	return c, nil
+	return s, nil
 }
 
-func (c *cluster) stop() {
-	if c.dir == "" {
-		return
-	}
-	if out, err := c.run("pg_ctl", "stop", "-m", "fast", "-w", "-D", filepath.Join(c.dir, "data")); err != nil {
+// DSN is the address of database name on the server, as user motcua.
+func (s *Server) DSN(name string) string {
+	return fmt.Sprintf("postgres://motcua@127.0.0.1:%d/%s?sslmode=disable", s.Port, name)
+}
+
+// Stop stops the server and removes its directory.
+func (s *Server) Stop() {
+	if out, err := s.run("pg_ctl", "stop", "-m", "fast", "-w", "-D", filepath.Join(s.Dir, "data")); err != nil {
 		fmt.Fprintf(os.Stderr, "dbtest: pg_ctl stop: %v\n%s\n", err, out)
 	}
-	os.RemoveAll(c.dir)
+	os.RemoveAll(s.Dir)
 }
 
-func (c *cluster) run(name string, args ...string) ([]byte, error) {
-	prog := filepath.Join(c.bin, name)
+func (s *Server) run(name string, args ...string) ([]byte, error) {
+	prog := filepath.Join(s.bin, name)
 	var cmd *exec.Cmd
-	if c.asUser != "" {
-		cmd = exec.Command("runuser", append([]string{"-u", c.asUser, "--", prog}, args...)...)
+	if s.asUser != "" {
+		cmd = exec.Command("runuser", append([]string{"-u", s.asUser, "--", prog}, args...)...)
 	} else {
 		cmd = exec.Command(prog, args...)
 	}
 	// pg_ctl start leaves the postmaster running; it must not die with our
 	// process group on ^C before Main gets to stop it cleanly.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Dir = c.dir
+	cmd.Dir = s.Dir
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
