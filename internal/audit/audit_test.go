@@ -218,13 +218,7 @@ func TestSingleChainLogSurvivesMigration(t *testing.T) {
 	for _, e := range []dbtest.Engine{dbtest.SQLite, dbtest.Postgres} {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			var dsn string
-			if e == dbtest.Postgres {
-				dsn = dbtest.PostgresDSN(t)
-			} else {
-				dsn = dbtest.DSN(t, e)
-			}
-			d, err := db.Open(ctx, dsn, db.Options{})
+			d, err := db.Open(ctx, dbtest.EmptyDSN(t, e), db.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

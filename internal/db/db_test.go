@@ -66,13 +66,7 @@ func TestMigrateIdempotentAndSchemaChecks(t *testing.T) {
 	for _, e := range []dbtest.Engine{dbtest.SQLite, dbtest.Postgres} {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			var dsn string
-			if e == dbtest.Postgres {
-				dsn = dbtest.PostgresDSN(t)
-			} else {
-				dsn = dbtest.DSN(t, e)
-			}
-			d, err := db.Open(ctx, dsn, db.Options{})
+			d, err := db.Open(ctx, dbtest.EmptyDSN(t, e), db.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -126,13 +120,7 @@ func TestFailingMigrationLeavesSchema(t *testing.T) {
 	for _, e := range []dbtest.Engine{dbtest.SQLite, dbtest.Postgres} {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := context.Background()
-			var dsn string
-			if e == dbtest.Postgres {
-				dsn = dbtest.PostgresDSN(t)
-			} else {
-				dsn = dbtest.DSN(t, e)
-			}
-			d, err := db.Open(ctx, dsn, db.Options{})
+			d, err := db.Open(ctx, dbtest.EmptyDSN(t, e), db.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

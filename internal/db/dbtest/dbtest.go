@@ -116,6 +116,16 @@ func DSN(t testing.TB, e Engine) string {
 	return ""
 }
 
+// EmptyDSN returns the DSN of a new, unmigrated and empty database of
+// engine e, for tests of migration itself.
+func EmptyDSN(t testing.TB, e Engine) string {
+	t.Helper()
+	if e == Postgres {
+		return PostgresDSN(t)
+	}
+	return DSN(t, e)
+}
+
 // PostgresDSN returns the DSN of a new, unmigrated and empty PostgreSQL
 // database, for tests of migration itself.
 func PostgresDSN(t testing.TB) string {
