@@ -2,14 +2,9 @@ package app
 
 import (
 	"bytes"
-	"context"
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/motcua/motcua/internal/report"
+	"github.com/motcua/motcua/internal/report/reporttest"
 )
 
 // fetchFile fetches a file and checks its type and that it is an
@@ -46,44 +42,6 @@ func fetchFile(t *testing.T, c *http.Client, u, ctype, want string) []byte {
 }
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-// libreOfficeRows has LibreOffice (Debian's libreoffice-calc-nogui, which
-// scripts/test installs) read a workbook and write its first sheet back as
-// CSV. nil, with the test going on, when soffice is missing, unless
-// MOTCUA_TEST_LIBREOFFICE=require (CI).
-func libreOfficeRows(t *testing.T, xlsx []byte) [][]string {
-	t.Helper()
-	soffice, err := exec.LookPath("soffice")
-	if err != nil {
-		if os.Getenv("MOTCUA_TEST_LIBREOFFICE") == "require" {
-			t.Fatal("soffice not found: install Debian's libreoffice-calc-nogui (scripts/test does)")
-		}
-		t.Log("soffice not found: the workbook is not opened in LibreOffice")
-		return nil
-	}
-	dir := t.TempDir()
-	in := filepath.Join(dir, "book.xlsx")
-	if err := os.WriteFile(in, xlsx, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless",
-		"--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", dir, in)
-	cmd.Env = append(os.Environ(), "HOME="+dir)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("soffice: %v\n%s", err, out)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "book.csv"))
-	if err != nil {
-		t.Fatalf("LibreOffice wrote no CSV: %v", err)
-	}
-	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
 
 // sheetRows opens a workbook's first sheet.
 func sheetRows(t *testing.T, b []byte) [][]string {
@@ -180,7 +138,7 @@ func TestStatisticsDownloadsAndRegisterBook(t *testing.T) {
 			}
 		}
 		// And LibreOffice reads the same numbers from it.
-		if lo := libreOfficeRows(t, x); lo != nil {
+		if lo := reporttest.LibreOfficeRows(t, x); lo != nil {
 			found := false
 			for _, r := range lo {
 				if len(r) == 0 || r[0] != "Tổng cộng" {
